@@ -1,0 +1,113 @@
+"""Notebook hygiene, checked without executing anything.
+
+Every committed notebook carries the outputs of one full-mode, top-to-bottom run of its current code,
+with clean outputs and portable metadata, and its results file agrees with what it printed.
+"""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+
+import nbformat
+import pytest
+
+from tools.nbmeta import KERNELSPEC, code_hash, colab_badge, notebook_paths, setup_cell, title
+from utils.results import format_value, read_results, results_dir
+
+NOTEBOOKS = notebook_paths()
+NOISE = re.compile(r"I0000|W0000|E0000|oneDNN|absl|cudart|cuda_|Warning|WARNING|Traceback|\x1b\[|━|\r")
+LOCAL_PATH = re.compile(r"/root/|/home/|/tmp/|/work/|/Users/|[A-Z]:\\\\")
+
+
+def code_cells(nb):
+    return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
+
+
+def text_outputs(cell):
+    """Every text an output shows (images left out)."""
+    for out in cell.outputs:
+        if out.output_type == "stream":
+            yield out.text
+        elif out.output_type in ("execute_result", "display_data"):
+            yield out.data.get("text/plain", "")
+        elif out.output_type == "error":
+            yield "\n".join(out.traceback)
+
+
+def test_there_are_notebooks():
+    assert [p.name for p in NOTEBOOKS][:1] == ["00_data_tour.ipynb"]
+
+
+class Notebook(SimpleNamespace):
+    """A committed notebook: `path`, `stem`, and its parsed content `node`."""
+
+    @property
+    def cells(self):
+        return self.node.cells
+
+    @property
+    def metadata(self):
+        return self.node.metadata
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def nb(request) -> Notebook:
+    node = nbformat.read(request.param, as_version=4)
+    nbformat.validate(node)
+    return Notebook(path=request.param, stem=request.param.stem, node=node)
+
+
+def test_opening_title_badge_and_setup_cell(nb):
+    assert re.match(rf"{nb.stem[:2]} · \S", title(nb.node)), f"first cell should start '# {nb.stem[:2]} · <title>'"
+    assert colab_badge(nb.path) in nb.cells[0].source, "Open-in-Colab badge missing or stale: make sync"
+    assert code_cells(nb)[0].source == setup_cell(nb.stem), "setup cell differs from tools/nbmeta.py: make sync"
+    assert nb.metadata.get("fmnist", {}).get("summary"), "metadata fmnist.summary feeds the README table"
+
+
+def test_executed_top_to_bottom_in_one_full_run(nb):
+    counts = [c.execution_count for c in code_cells(nb)]
+    assert counts == list(range(1, len(counts) + 1)), f"execution counts {counts}: re-run with make run"
+    assert nb.metadata["fmnist"].get("run_mode") == "full"
+    assert "Run mode: full" in "".join(text_outputs(code_cells(nb)[0]))
+
+
+def test_outputs_are_not_stale(nb):
+    assert nb.metadata["fmnist"].get("code_sha256") == code_hash(nb.node), \
+        f"code changed since the stored outputs were made: make run NB=notebooks/{nb.path.name}"
+
+
+def test_outputs_are_clean(nb):
+    for cell in code_cells(nb):
+        kinds = [(o.output_type, o.get("name")) for o in cell.outputs]
+        assert ("error", None) not in kinds and ("stream", "stderr") not in kinds, \
+            f"cell [{cell.execution_count}] has an error or stderr output"
+        for text in text_outputs(cell):
+            assert not NOISE.search(text), f"cell [{cell.execution_count}] output has log or warning noise: {text[:200]!r}"
+            assert not LOCAL_PATH.search(text), f"cell [{cell.execution_count}] output shows a local path"
+
+
+def test_metadata_is_portable(nb):
+    assert set(nb.metadata) == {"kernelspec", "language_info", "fmnist"}
+    assert dict(nb.metadata.kernelspec) == KERNELSPEC
+    raw = nbformat.writes(nb.node)
+    for cell in nb.cells:
+        assert not set(cell.metadata) & {"execution", "ExecuteTime", "collapsed", "scrolled"}
+    assert not LOCAL_PATH.search(re.sub(r'"image/png": "[^"]*"', "", raw).replace("\\n", " "))
+
+
+def test_results_file_matches_the_printed_results(nb):
+    record = read_results(results_dir() / f"{nb.stem}.json")
+    assert record["notebook"] == nb.stem and record["mode"] == "full"
+    cells = [c for c in code_cells(nb) if "record_results(" in c.source]
+    assert len(cells) == 1, "a notebook records its results exactly once, in one cell"
+    printed = "".join(text_outputs(cells[0]))
+    for name, value in record["metrics"].items():
+        assert re.search(rf"^{name}\s+{re.escape(format_value(value))}$", printed, flags=re.M), \
+            f"results/{nb.stem}.json says {name} = {format_value(value)}, the notebook printed otherwise"
+    assert f"Saved to results/{nb.stem}.json" in printed
+
+
+def test_every_results_file_has_its_notebook():
+    stems = {p.stem for p in NOTEBOOKS}
+    assert {p.stem for p in results_dir().glob("*.json")} <= stems

@@ -1,0 +1,94 @@
+"""utils.results: what a run records, that smoke runs never write, and reading records back."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+from utils import results
+from utils.results import ResultsError, format_value, load_all_results, read_results, record_results
+
+
+@pytest.fixture
+def fake_run(monkeypatch):
+    """Pretend utils.setup() ran for notebook 00 in the given mode, without starting TensorFlow."""
+    def start(mode: str) -> None:
+        monkeypatch.setattr(results, "current_run", lambda: {
+            "notebook": "00_data_tour", "mode": mode, "seed": 42, "started": 0.0, "device": "CPU (test)"})
+        monkeypatch.setattr(results, "versions", lambda: {"python": "3.x", "tensorflow": "2.x"})
+        monkeypatch.setattr(results.time, "perf_counter", lambda: 12.34)
+    return start
+
+
+def test_full_run_writes_the_record(fake_run, tmp_path, capsys):
+    fake_run("full")
+    record_results({"val_accuracy": np.float32(0.875), "n_train": np.int64(48000)}, folder=tmp_path)
+    record = json.loads((tmp_path / "00_data_tour.json").read_text())
+    assert record == {"notebook": "00_data_tour", "mode": "full",
+                      "metrics": {"val_accuracy": 0.875, "n_train": 48000},
+                      "versions": {"python": "3.x", "tensorflow": "2.x"}, "device": "CPU (test)",
+                      "seconds": 12.3}
+    assert list(record["metrics"]) == ["val_accuracy", "n_train"]  # order kept: the first is the headline
+    out = capsys.readouterr().out
+    assert "val_accuracy  0.8750" in out and "n_train       48,000" in out and "Saved to" in out
+    assert str(tmp_path) not in out  # no local paths in notebook outputs
+
+
+def test_smoke_run_never_writes(fake_run, tmp_path, capsys):
+    (tmp_path / "00_data_tour.json").write_text("full results")
+    fake_run("smoke")
+    record_results({"val_accuracy": 0.5}, folder=tmp_path)
+    assert (tmp_path / "00_data_tour.json").read_text() == "full results"
+    assert "Smoke run" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("metrics, message", [
+    ({}, "non-empty dict"),
+    ({"accuracy": math.nan}, "finite"),
+    ({"accuracy": "0.9"}, "expected a number"),
+    ({"accuracy": True}, "expected a number"),
+    ({"Val Accuracy": 0.9}, "lower_case"),
+])
+def test_bad_metrics_are_rejected_in_any_mode(fake_run, tmp_path, metrics, message):
+    for mode in ("smoke", "full"):
+        fake_run(mode)
+        with pytest.raises(ValueError, match=message):
+            record_results(metrics, folder=tmp_path)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("value, text", [
+    (48000, "48,000"), (0.87234, "0.8723"), (0.0, "0.0000"), (12.345, "12.35"),
+    (15234.2, "15,234"), (3.2e-9, "3.2e-09"), (-0.5, "-0.5000"),
+])
+def test_format_value(value, text):
+    assert format_value(value) == text
+
+
+def write(path, content):
+    path.write_text(content if isinstance(content, str) else json.dumps(content))
+    return path
+
+
+GOOD = {"notebook": "00_x", "mode": "full", "metrics": {"a": 1.0}, "versions": {}, "seconds": 1.0}
+
+
+def test_read_results_good_and_bad(tmp_path):
+    assert read_results(write(tmp_path / "good.json", GOOD))["metrics"] == {"a": 1.0}
+    with pytest.raises(ResultsError, match="missing.json: no such results file"):
+        read_results(tmp_path / "missing.json")
+    with pytest.raises(ResultsError, match="broken.json: not valid JSON"):
+        read_results(write(tmp_path / "broken.json", "{not json"))
+    with pytest.raises(ResultsError, match="nokeys.json: expected the keys"):
+        read_results(write(tmp_path / "nokeys.json", {"metrics": {}}))
+    with pytest.raises(ResultsError, match="badmetric.json: metric 'a' is 'x'"):
+        read_results(write(tmp_path / "badmetric.json", {**GOOD, "metrics": {"a": "x"}}))
+
+
+def test_load_all_results_is_sorted(tmp_path):
+    write(tmp_path / "01_b.json", {**GOOD, "notebook": "01_b"})
+    write(tmp_path / "00_a.json", {**GOOD, "notebook": "00_a"})
+    assert [r["notebook"] for r in load_all_results(tmp_path)] == ["00_a", "01_b"]

@@ -1,0 +1,94 @@
+"""utils.runtime: run mode, setup (seeds, report), and native log lines kept out of notebook outputs."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+import nbformat
+import numpy as np
+import pytest
+from nbclient import NotebookClient
+
+from tools.nbmeta import NOTEBOOKS_DIR, setup_cell
+from utils import runtime
+from utils.runtime import artifacts_dir, by_mode, project_root, quiet_native_logs, run_mode, setup
+
+
+def test_run_mode_defaults_to_full(monkeypatch):
+    monkeypatch.delenv("FMNIST_RUN_MODE", raising=False)
+    assert run_mode() == "full"
+    assert by_mode(full=20, smoke=1) == 20
+
+
+def test_smoke_mode(monkeypatch):
+    monkeypatch.setenv("FMNIST_RUN_MODE", "Smoke ")
+    assert run_mode() == "smoke"
+    assert by_mode(full=20, smoke=1) == 1
+
+
+def test_unknown_run_mode_is_an_error(monkeypatch):
+    monkeypatch.setenv("FMNIST_RUN_MODE", "fast")
+    with pytest.raises(ValueError, match="'fast': expected one of full, smoke"):
+        run_mode()
+
+
+def test_artifacts_dir_is_under_the_ignored_folder():
+    folder = artifacts_dir("test-runtime")
+    assert folder == project_root() / "artifacts" / "test-runtime" and folder.is_dir()
+    folder.rmdir()
+    assert "artifacts/" in (project_root() / ".gitignore").read_text().splitlines()
+
+
+def test_quiet_native_logs_leaves_a_plain_process_alone(tmp_path):
+    assert quiet_native_logs(tmp_path / "log") is None  # pytest's stderr is descriptor 2 itself
+    assert not (tmp_path / "log").exists()
+
+
+def test_setup_rejects_an_unknown_notebook():
+    with pytest.raises(ValueError, match="no notebooks/99_nope.ipynb"):
+        setup("99_nope")
+
+
+def test_current_run_before_setup_is_an_error(monkeypatch):
+    monkeypatch.setattr(runtime, "_state", {})
+    with pytest.raises(RuntimeError, match="call utils.setup"):
+        runtime.current_run()
+
+
+def test_setup_seeds_everything_and_reports(monkeypatch, capsys):
+    import tensorflow as tf
+
+    monkeypatch.setenv("FMNIST_RUN_MODE", "smoke")
+    draws = []
+    for _ in range(2):
+        setup("00_data_tour", seed=7)
+        draws.append((random.random(), np.random.rand(), float(tf.random.uniform(()))))
+    assert draws[0] == draws[1]
+    out = capsys.readouterr().out
+    assert "TensorFlow 2." in out and "Keras 3." in out and "Device: " in out
+    assert "Run mode: smoke · seed 7" in out
+    run = runtime.current_run()
+    assert run["notebook"] == "00_data_tour" and run["mode"] == "smoke" and run["seed"] == 7
+
+
+def test_native_log_lines_stay_out_of_notebook_outputs():
+    """In a real kernel: C++ writes to descriptor 2 go to the log file; Python warnings still show."""
+    token = f"I0000 native-noise-{uuid.uuid4().hex}"
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(setup_cell("00_data_tour")),
+        nbformat.v4.new_code_cell(
+            "import os, warnings\nimport tensorflow as tf\n"
+            f"os.write(2, b'{token}\\n')\n"
+            "print(float(tf.reduce_sum(tf.ones(3))))\n"
+            "warnings.warn('a Python warning stays visible')"),
+    ])
+    NotebookClient(nb, timeout=300, kernel_name="python3",
+                   resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()
+    outputs = [o for cell in nb.cells for o in cell.outputs]
+    text = "".join(o.get("text", "") for o in outputs)
+    assert token not in text and "I0000" not in text and "absl" not in text
+    assert "3.0" in text
+    stderr = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stderr")
+    assert "a Python warning stays visible" in stderr
+    assert token in (project_root() / runtime.NATIVE_LOG).read_text()

@@ -1,0 +1,127 @@
+"""tools/: the generated setup cell and badge, the code hash, the runner, the README tables."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import uuid
+
+import nbformat
+import pytest
+from nbclient.exceptions import CellExecutionError
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+
+from tools import nbmeta, readme
+from tools.nbmeta import ROOT, code_hash, colab_badge, colab_url, normalize_metadata, setup_cell, sync
+from tools.run_notebooks import execute
+
+
+def test_setup_cell_and_badge_come_from_one_constant():
+    cell = setup_cell("07_dropout")
+    assert f'REPO_URL = "https://github.com/{nbmeta.GITHUB_REPO}.git"' in cell
+    assert cell.count(nbmeta.GITHUB_REPO) == 1
+    assert cell.rstrip().splitlines()[-1].startswith('utils.setup("07_dropout")')
+    compile(cell, "setup_cell", "exec")
+    url = colab_url(ROOT / "notebooks" / "07_dropout.ipynb")
+    assert url == f"https://colab.research.google.com/github/{nbmeta.GITHUB_REPO}/blob/main/notebooks/07_dropout.ipynb"
+    assert f"]({url})" in colab_badge(ROOT / "notebooks" / "07_dropout.ipynb")
+
+
+def test_code_hash_follows_code_not_prose_or_outputs():
+    nb = new_notebook(cells=[new_markdown_cell("# text"), new_code_cell("x = 1")])
+    before = code_hash(nb)
+    nb.cells[0].source = "# other text"
+    nb.cells[1].outputs = [nbformat.v4.new_output("stream", text="1")]
+    assert code_hash(nb) == before
+    nb.cells[1].source = "x = 2"
+    assert code_hash(nb) != before
+
+
+def test_normalize_metadata_keeps_only_portable_keys():
+    nb = new_notebook(cells=[new_code_cell("1", metadata={"execution": {"iopub.status.idle": "t"}, "tags": ["keep"]})])
+    nb.metadata = nbformat.from_dict({"kernelspec": {"name": "my-venv", "display_name": "venv"},
+                                      "language_info": {"name": "python", "version": "3.11.7"},
+                                      "vscode": {"interpreter": {"hash": "/home/me"}},
+                                      "fmnist": {"summary": "s"}})
+    normalize_metadata(nb)
+    assert nb.metadata == {"kernelspec": nbmeta.KERNELSPEC, "language_info": {"name": "python"},
+                           "fmnist": {"summary": "s"}}
+    assert nb.cells[0].metadata == {"tags": ["keep"]}
+
+
+@pytest.fixture
+def scratch_notebook():
+    """A small notebook under notebooks/ (so the setup cell finds utils), removed afterwards."""
+    path = ROOT / "notebooks" / f"test_{uuid.uuid4().hex[:8]}.ipynb"
+    made = [path, ROOT / "artifacts" / "smoke" / path.name, ROOT / "artifacts" / "failed" / path.name]
+    yield path
+    for p in made:
+        p.unlink(missing_ok=True)
+
+
+def test_sync_writes_the_setup_cell_and_badge(scratch_notebook):
+    nb = new_notebook(cells=[new_markdown_cell("# 99 · Test\n\nold text"), new_code_cell("old setup")])
+    nbformat.write(nb, scratch_notebook)
+    assert sync(scratch_notebook) is True
+    synced = nbformat.read(scratch_notebook, as_version=4)
+    assert synced.cells[1].source == setup_cell(scratch_notebook.stem)
+    assert colab_badge(scratch_notebook) in synced.cells[0].source
+    assert sync(scratch_notebook) is False  # idempotent
+
+
+def test_runner_stamps_the_code_hash_and_mode(scratch_notebook):
+    nb = new_notebook(cells=[new_markdown_cell("# 99 · Test"), new_code_cell("print(6 * 7)")])
+    nbformat.write(nb, scratch_notebook)
+    out = execute(scratch_notebook, mode="smoke")
+    assert out == ROOT / "artifacts" / "smoke" / scratch_notebook.name  # smoke never touches the original
+    ran = nbformat.read(out, as_version=4)
+    assert ran.cells[1].outputs[0].text == "42\n" and ran.cells[1].execution_count == 1
+    assert ran.metadata.fmnist == {"code_sha256": code_hash(ran), "run_mode": "smoke"}
+    assert nbformat.read(scratch_notebook, as_version=4).cells[1].outputs == []
+
+
+def test_runner_keeps_a_failed_run_aside(scratch_notebook):
+    nb = new_notebook(cells=[new_markdown_cell("# 99 · Test"), new_code_cell("1 / 0")])
+    nbformat.write(nb, scratch_notebook)
+    original = scratch_notebook.read_text()
+    with pytest.raises(CellExecutionError, match="ZeroDivisionError"):
+        execute(scratch_notebook, mode="smoke")
+    assert scratch_notebook.read_text() == original
+    failed = nbformat.read(ROOT / "artifacts" / "failed" / scratch_notebook.name, as_version=4)
+    assert failed.cells[1].outputs[0].ename == "ZeroDivisionError"
+
+
+def test_readme_render_replaces_only_the_blocks(monkeypatch, tmp_path):
+    results = tmp_path / "results"
+    results.mkdir()
+    (results / "00_data_tour.json").write_text(json.dumps(
+        {"notebook": "00_data_tour", "mode": "full", "metrics": {"n_train": 48000, "pixel_mean": 0.286},
+         "versions": {}, "seconds": 9.4}))
+    monkeypatch.setattr(readme, "ROOT", tmp_path)
+    text = ("intro\n<!-- notebooks:start -->\nold\n<!-- notebooks:end -->\nmiddle\n"
+            "<!-- results:start -->\nold\n<!-- results:end -->\nend\n")
+    fresh = readme.render(text)
+    assert fresh.startswith("intro\n") and "\nmiddle\n" in fresh and fresh.endswith("end\n")
+    assert "| 00_data_tour | `pixel_mean` | 0.2860 |" in fresh
+    assert "| 00 | [A tour of Fashion-MNIST](notebooks/00_data_tour.ipynb) |" in fresh
+    assert "`n_train` = 48,000 | 9 s |" in fresh
+    assert readme.render(fresh) == fresh
+    with pytest.raises(ValueError, match="lacks the markers"):
+        readme.render("no markers here")
+
+
+def test_readme_tables_agree_with_results():
+    """The committed README shows exactly what results/*.json and the notebooks say."""
+    assert readme.render(readme.README.read_text()) == readme.README.read_text(), \
+        "README.md tables are out of date: run `make readme`"
+
+
+def test_no_model_files_are_tracked():
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+    bad = [f for f in tracked.splitlines()
+           if f.startswith("artifacts/") or f.endswith((".keras", ".h5", ".npz", ".ckpt", ".pb"))]
+    assert bad == []

@@ -1,0 +1,105 @@
+"""What every notebook carries that the project generates: the setup cell, the Colab badge, the code hash.
+
+`GITHUB_REPO` is the one place that names the project's public repository: the setup cell that
+clones it in Colab, the badges in the notebooks and the README are all made from it.
+`python -m tools.nbmeta` rewrites the setup cell and badge of every notebook from it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+GITHUB_REPO = "fashion-mnist-notebooks/fashion-mnist-notebooks"  # owner/name on GitHub
+BRANCH = "main"
+CLONE_DIR = "fashion-mnist-notebooks"
+ROOT = Path(__file__).resolve().parent.parent
+NOTEBOOKS_DIR = ROOT / "notebooks"
+COLAB_BADGE_IMAGE = "https://colab.research.google.com/assets/colab-badge.svg"
+KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
+
+SETUP_CELL = '''\
+# Make the project's `utils` importable: here it is one folder up; in Colab, clone the project first.
+import subprocess, sys
+from pathlib import Path
+
+REPO_URL = "https://github.com/{repo}.git"
+if "google.colab" in sys.modules and not Path("{clone}").is_dir():
+    subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, "{clone}"], check=True)
+sys.path.insert(0, str(next(p for p in (Path.cwd(), Path.cwd().parent, Path("{clone}"))
+                            if (p / "utils" / "__init__.py").is_file()).resolve()))
+import utils
+
+utils.setup("{stem}")  # seed, quiet TensorFlow's C++ logs, print versions, device and run mode'''
+
+
+def notebook_paths() -> list[Path]:
+    """Return the project's notebooks, in order."""
+    return sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
+
+
+def colab_url(path: Path) -> str:
+    """Return the URL that opens a notebook of this repository in Colab."""
+    return f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/{BRANCH}/notebooks/{Path(path).name}"
+
+
+def colab_badge(path: Path) -> str:
+    """Return the Markdown of the Open-in-Colab badge for a notebook."""
+    return f"[![Open In Colab]({COLAB_BADGE_IMAGE})]({colab_url(path)})"
+
+
+def setup_cell(stem: str) -> str:
+    """Return the source of a notebook's first code cell."""
+    return SETUP_CELL.format(repo=GITHUB_REPO, clone=CLONE_DIR, stem=stem)
+
+
+def code_hash(nb: nbformat.NotebookNode) -> str:
+    """Return the SHA-256 of a notebook's code cells' sources, the mark of what its outputs came from."""
+    sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    return hashlib.sha256(json.dumps(sources).encode()).hexdigest()
+
+
+def title(nb: nbformat.NotebookNode) -> str:
+    """Return the notebook's title, the first `# ` heading of its first cell."""
+    match = re.search(r"^# (.+)$", nb.cells[0].source, flags=re.M)
+    return match.group(1).strip() if match else ""
+
+
+def normalize_metadata(nb: nbformat.NotebookNode) -> None:
+    """Keep only portable notebook metadata: the python3 kernelspec, the language, our own record."""
+    keep = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    if "fmnist" in nb.metadata:
+        keep["fmnist"] = nb.metadata["fmnist"]
+    nb.metadata = nbformat.from_dict(keep)
+    for cell in nb.cells:
+        for key in ("execution", "collapsed", "scrolled", "ExecuteTime"):
+            cell.metadata.pop(key, None)
+
+
+def sync(path: Path) -> bool:
+    """Rewrite a notebook's setup cell and Colab badge from `GITHUB_REPO`; return True if it changed."""
+    nb = nbformat.read(path, as_version=4)
+    before = nbformat.writes(nb)
+    first_md = next(c for c in nb.cells if c.cell_type == "markdown")
+    badge = colab_badge(path)
+    pattern = re.compile(r"\[!\[Open In Colab\]\([^)]*\)\]\([^)]*\)")
+    first_md.source = pattern.sub(badge, first_md.source) if pattern.search(first_md.source) \
+        else first_md.source.rstrip() + "\n\n" + badge
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    first_code.source = setup_cell(path.stem)
+    normalize_metadata(nb)
+    after = nbformat.writes(nb)
+    if after != before:
+        path.write_text(after + "\n" if not after.endswith("\n") else after)
+    return after != before
+
+
+if __name__ == "__main__":
+    changed = [p.name for p in notebook_paths() if sync(p)]
+    print("rewrote: " + ", ".join(changed) if changed else "all notebooks already in sync")
+    sys.exit(0)

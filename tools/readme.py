@@ -1,0 +1,86 @@
+"""Generate the README's notebook table and results table from the notebooks and `results/*.json`.
+
+`python -m tools.readme` rewrites the two tables in README.md and prints the results table;
+`python -m tools.readme --check` exits 1 if README.md disagrees with what it would write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from pathlib import Path
+
+import nbformat
+
+from tools.nbmeta import ROOT, colab_badge, notebook_paths, title
+from utils.results import format_value, load_all_results
+
+README = ROOT / "README.md"
+BLOCKS = ("notebooks", "results")
+
+
+def _by_notebook() -> dict[str, dict]:
+    return {record["notebook"]: record for record in load_all_results(ROOT / "results")}
+
+
+def notebooks_table() -> str:
+    """Return the Markdown table of notebooks: number, title, what you learn, headline, run time, Colab."""
+    results = _by_notebook()
+    rows = ["| # | Notebook | What you learn | Headline result | Full run | Colab |",
+            "|---|---|---|---|---|---|"]
+    for path in notebook_paths():
+        nb = nbformat.read(path, as_version=4)
+        summary = nb.metadata.get("fmnist", {}).get("summary", "")
+        record = results.get(path.stem)
+        if record:
+            name, value = next(iter(record["metrics"].items()))
+            headline, seconds = f"`{name}` = {format_value(value)}", f"{record['seconds']:.0f} s"
+        else:
+            headline, seconds = "not run yet", ""
+        number, heading = path.stem[:2], title(nb).split("·")[-1].strip()
+        rows.append(f"| {number} | [{heading}](notebooks/{path.name}) | {summary} | {headline} "
+                    f"| {seconds} | {colab_badge(path)} |")
+    return "\n".join(rows)
+
+
+def results_table() -> str:
+    """Return the Markdown table of every recorded metric, notebook by notebook."""
+    rows = ["| Notebook | Metric | Value |", "|---|---|---:|"]
+    for stem, record in _by_notebook().items():
+        for name, value in record["metrics"].items():
+            rows.append(f"| {stem} | `{name}` | {format_value(value)} |")
+    return "\n".join(rows)
+
+
+def render(text: str) -> str:
+    """Return README text with both generated blocks replaced by fresh tables."""
+    tables = {"notebooks": notebooks_table(), "results": results_table()}
+    for block in BLOCKS:
+        pattern = re.compile(rf"(<!-- {block}:start -->\n).*?(<!-- {block}:end -->)", flags=re.S)
+        if not pattern.search(text):
+            raise ValueError(f"README.md lacks the markers <!-- {block}:start --> and <!-- {block}:end -->")
+        text = pattern.sub(lambda m: m.group(1) + tables[block] + "\n" + m.group(2), text)
+    return text
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Rewrite (or with --check, verify) the README's generated tables."""
+    parser = argparse.ArgumentParser(prog="python -m tools.readme", description=main.__doc__)
+    parser.add_argument("--check", action="store_true", help="exit 1 if README.md is out of date")
+    args = parser.parse_args(argv)
+    current = README.read_text()
+    fresh = render(current)
+    if args.check:
+        if fresh != current:
+            print("README.md tables are out of date: run `make readme`", file=sys.stderr)
+            return 1
+        return 0
+    if fresh != current:
+        README.write_text(fresh)
+    print(results_table())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

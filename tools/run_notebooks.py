@@ -1,0 +1,82 @@
+"""Execute notebooks top to bottom in a fresh kernel and store their outputs (what `make run` does).
+
+    python -m tools.run_notebooks                      # every notebook, full mode, outputs saved in place
+    python -m tools.run_notebooks notebooks/00_*.ipynb # some of them
+    python -m tools.run_notebooks --smoke ...          # smoke mode: outputs go to artifacts/smoke/
+
+A full run stamps the notebook with the hash of its code cells, so the hygiene test can tell when
+code changed without a re-run. A notebook that fails is saved, with its error, under
+artifacts/failed/ and the committed notebook is left as it was.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+
+from tools.nbmeta import ROOT, code_hash, normalize_metadata, notebook_paths, sync
+from utils.runtime import MODE_ENV_VAR
+
+CELL_TIMEOUT_S = 3600
+
+
+def execute(path: Path, mode: str = "full") -> Path:
+    """Run one notebook in a fresh kernel; return where the executed notebook was written."""
+    if mode == "full":
+        sync(path)  # the setup cell and badge always match tools/nbmeta.py
+    nb = nbformat.read(path, as_version=4)
+    os.environ[MODE_ENV_VAR] = mode  # the kernel inherits this process's environment
+    client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", record_timing=False,
+                            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP notice
+                            resources={"metadata": {"path": str(path.parent)}})
+    try:
+        client.execute()
+    except CellExecutionError:
+        failed = ROOT / "artifacts" / "failed" / path.name
+        failed.parent.mkdir(parents=True, exist_ok=True)
+        nbformat.write(nb, failed)
+        print(f"  failed: the notebook with its error is in {failed.relative_to(ROOT)}", file=sys.stderr)
+        raise
+    nb.metadata["fmnist"] = {**nb.metadata.get("fmnist", {}), "code_sha256": code_hash(nb), "run_mode": mode}
+    normalize_metadata(nb)
+    out = path if mode == "full" else ROOT / "artifacts" / "smoke" / path.name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, out)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Execute the given notebooks (default: all) and report the time each took."""
+    parser = argparse.ArgumentParser(prog="python -m tools.run_notebooks", description=main.__doc__)
+    parser.add_argument("notebooks", nargs="*", type=Path, help="default: every notebook")
+    parser.add_argument("--smoke", action="store_true", help="smoke mode; outputs go to artifacts/smoke/")
+    args = parser.parse_args(argv)
+    paths = [p.resolve() for p in args.notebooks] or notebook_paths()
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"error: no such notebook: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    mode = "smoke" if args.smoke else "full"
+    total = time.perf_counter()
+    for path in paths:
+        start = time.perf_counter()
+        print(f"{path.name} ({mode}) ...", flush=True)
+        try:
+            out = execute(path, mode)
+        except CellExecutionError as e:
+            print(str(e)[-3000:], file=sys.stderr)
+            return 1
+        print(f"  done in {time.perf_counter() - start:.0f} s -> {out.relative_to(ROOT)}", flush=True)
+    print(f"{len(paths)} notebook(s) in {time.perf_counter() - total:.0f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

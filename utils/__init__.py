@@ -1,0 +1,15 @@
+"""Shared helpers for the Fashion-MNIST notebooks.
+
+Importing `utils` imports neither TensorFlow nor matplotlib: `setup()` imports TensorFlow once the
+C++ log lines are routed away from the notebook, and plotting helpers import matplotlib when called.
+"""
+
+from utils.data import CLASS_NAMES, FashionMNISTError, load_fashion_mnist, train_val_split
+from utils.plots import plot_image_grid
+from utils.results import record_results
+from utils.runtime import artifacts_dir, by_mode, run_mode, setup
+
+__all__ = [
+    "CLASS_NAMES", "FashionMNISTError", "artifacts_dir", "by_mode", "load_fashion_mnist",
+    "plot_image_grid", "record_results", "run_mode", "setup", "train_val_split",
+]

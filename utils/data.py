@@ -1,0 +1,265 @@
+"""Fashion-MNIST: find the four original files, verify them and parse them into NumPy arrays.
+
+`load_fashion_mnist()` has the same contract as `keras.datasets.fashion_mnist.load_data()`, but it
+works offline, checks every byte against the published data, and explains what is wrong when a
+file is missing, truncated, corrupt or not Fashion-MNIST at all.
+
+Where it looks, in order (the first folder that holds all four files is used):
+  1. `data_dir`, when given (then nowhere else);
+  2. the folder named by the environment variable `FASHION_MNIST_DIR`;
+  3. the Keras cache, `~/.keras/datasets/fashion-mnist/` (or under `$KERAS_HOME`);
+  4. Debian's package `dataset-fashion-mnist`: `/usr/share/datasets/fashion-mnist/`;
+  5. a download of the missing files from Keras' public URLs into the Keras cache.
+
+`python -m tools.data` checks the copy that would be used (`--no-download` only looks).
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import http.client
+import os
+import struct
+import tempfile
+import urllib.request
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+CLASS_NAMES: tuple[str, ...] = (
+    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
+    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+)
+
+BASE_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
+DEBIAN_DIR = Path("/usr/share/datasets/fashion-mnist")
+ENV_VAR = "FASHION_MNIST_DIR"
+
+IMAGES_MAGIC = 2051  # IDX: unsigned bytes, 3 dimensions (count, rows, cols)
+LABELS_MAGIC = 2049  # IDX: unsigned bytes, 1 dimension (count)
+IMAGE_SIDE = 28
+
+HOW_TO_FIX = (
+    "Delete the file and load again (a missing file in the Keras cache is downloaded anew), "
+    "install Debian's package with `apt-get install dataset-fashion-mnist`, "
+    f"or point {ENV_VAR} at a folder holding good copies of the four .gz files."
+)
+
+
+@dataclass(frozen=True)
+class IdxFile:
+    """One of the four published files: its name and what its decompressed bytes must be."""
+
+    name: str
+    kind: str  # "images" or "labels"
+    count: int
+    size: int
+    sha256: str
+
+    @property
+    def filename(self) -> str:
+        """The file's name on disk and in the download URL."""
+        return self.name + ".gz"
+
+
+FILES: dict[str, IdxFile] = {
+    f.name: f
+    for f in (
+        IdxFile("train-images-idx3-ubyte", "images", 60_000, 47_040_016,
+                "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
+        IdxFile("train-labels-idx1-ubyte", "labels", 60_000, 60_008,
+                "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
+        IdxFile("t10k-images-idx3-ubyte", "images", 10_000, 7_840_016,
+                "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
+        IdxFile("t10k-labels-idx1-ubyte", "labels", 10_000, 10_008,
+                "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+    )
+}
+SPLITS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+          "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+
+
+class FashionMNISTError(Exception):
+    """Fashion-MNIST could not be found, or a file is not the original data."""
+
+
+def _file_error(path: Path, problem: str) -> FashionMNISTError:
+    return FashionMNISTError(f"{path}: {problem}. {HOW_TO_FIX}")
+
+
+def keras_cache_dir() -> Path:
+    """Return the folder where Keras caches Fashion-MNIST (`$KERAS_HOME` or `~/.keras`)."""
+    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
+    return Path(home) / "datasets" / "fashion-mnist"
+
+
+def candidate_dirs(data_dir: str | os.PathLike | None = None) -> list[Path]:
+    """Return the folders `load_fashion_mnist` searches, in order."""
+    if data_dir is not None:
+        return [Path(data_dir)]
+    dirs = []
+    if os.environ.get(ENV_VAR):
+        dirs.append(Path(os.environ[ENV_VAR]))
+    dirs += [keras_cache_dir(), DEBIAN_DIR]
+    return dirs
+
+
+def _has_all_files(folder: Path) -> bool:
+    return all((folder / f.filename).is_file() for f in FILES.values())
+
+
+def _read_header(path: Path, kind: str) -> int:
+    """Check an IDX file's header; return the item count it declares."""
+    expected_magic = IMAGES_MAGIC if kind == "images" else LABELS_MAGIC
+    header_size = 16 if kind == "images" else 8
+    try:
+        with gzip.open(path, "rb") as f:
+            header = f.read(header_size)
+    except (OSError, EOFError, zlib.error) as e:
+        raise _file_error(path, f"not a readable gzip file ({e})") from e
+    if len(header) < header_size:
+        raise _file_error(path, f"too short to hold an IDX header ({len(header)} bytes)")
+    magic, count = struct.unpack(">II", header[:8])
+    if magic != expected_magic:
+        raise _file_error(path, f"wrong IDX magic number {magic}, expected {expected_magic} for {kind}")
+    if kind == "images":
+        rows, cols = struct.unpack(">II", header[8:16])
+        if (rows, cols) != (IMAGE_SIDE, IMAGE_SIDE):
+            raise _file_error(path, f"images are {rows}x{cols}, expected {IMAGE_SIDE}x{IMAGE_SIDE}")
+    return count
+
+
+def read_idx(path: str | os.PathLike, kind: str, sha256: str | None = None) -> np.ndarray:
+    """Return the uint8 array stored in a gzipped IDX file, after checking its header and length.
+
+    `kind` is "images" (returns shape (n, 28, 28)) or "labels" (shape (n,)). When `sha256` is given,
+    the decompressed bytes must have that SHA-256.
+    """
+    if kind not in ("images", "labels"):
+        raise ValueError(f"kind must be 'images' or 'labels', not {kind!r}")
+    path = Path(path)
+    count = _read_header(path, kind)
+    try:
+        with gzip.open(path, "rb") as f:
+            raw = f.read()
+    except (OSError, EOFError, zlib.error) as e:
+        raise _file_error(path, f"truncated or corrupt gzip data ({e})") from e
+    header_size = 16 if kind == "images" else 8
+    item_size = IMAGE_SIDE * IMAGE_SIDE if kind == "images" else 1
+    expected_size = header_size + count * item_size
+    if len(raw) != expected_size:
+        raise _file_error(path, f"holds {len(raw):,} bytes once decompressed, but its header "
+                                f"declares {count:,} {kind} ({expected_size:,} bytes)")
+    if sha256 is not None:
+        digest = hashlib.sha256(raw).hexdigest()
+        if digest != sha256:
+            raise _file_error(path, f"SHA-256 of the decompressed data is {digest}, expected {sha256}: "
+                                    "this is not the original Fashion-MNIST file")
+    data = np.frombuffer(raw, dtype=np.uint8, offset=header_size)
+    return data.reshape(count, IMAGE_SIDE, IMAGE_SIDE) if kind == "images" else data
+
+
+def _check_folder(folder: Path) -> None:
+    """Check the headers of all four files and that images and labels agree in number."""
+    for images_name, labels_name in SPLITS.values():
+        images, labels = folder / FILES[images_name].filename, folder / FILES[labels_name].filename
+        n_images, n_labels = _read_header(images, "images"), _read_header(labels, "labels")
+        if n_images != n_labels:
+            raise FashionMNISTError(
+                f"{images} declares {n_images:,} images but {labels} declares {n_labels:,} labels: "
+                f"the two files do not belong together. {HOW_TO_FIX}")
+
+
+def _fetch(url: str, dest: Path) -> None:
+    """Download `url` into `dest` (the caller makes `dest` a temporary file)."""
+    with urllib.request.urlopen(url, timeout=60) as response, open(dest, "wb") as out:
+        while chunk := response.read(1 << 20):
+            out.write(chunk)
+
+
+def download_fashion_mnist(dest_dir: str | os.PathLike | None = None, base_url: str | None = None) -> Path:
+    """Download the files missing from `dest_dir` (default: the Keras cache); return the folder.
+
+    `base_url` defaults to `BASE_URL`, Keras' public copy of the files.
+
+    Each file goes to a temporary name first and is renamed into place only after it verifies,
+    so an interrupted download never leaves a file that the loader would accept.
+    """
+    dest = Path(dest_dir) if dest_dir is not None else keras_cache_dir()
+    base_url = base_url or BASE_URL
+    dest.mkdir(parents=True, exist_ok=True)
+    for f in FILES.values():
+        target = dest / f.filename
+        if target.is_file():
+            continue
+        fd, tmp_name = tempfile.mkstemp(prefix=f.filename + ".", suffix=".part", dir=dest)
+        os.close(fd)
+        tmp = Path(tmp_name)
+        url = base_url + f.filename
+        try:
+            _fetch(url, tmp)
+            read_idx(tmp, f.kind, f.sha256)  # raises unless the download is complete and genuine
+            os.replace(tmp, target)
+        except FashionMNISTError as e:
+            problem = str(e).removeprefix(f"{tmp}: ").removesuffix(f" {HOW_TO_FIX}").rstrip(".")
+            raise FashionMNISTError(
+                f"the download of {url} failed: the file received is {problem}. Nothing was kept; "
+                "try again, or install Debian's package with `apt-get install dataset-fashion-mnist`.") from e
+        finally:
+            tmp.unlink(missing_ok=True)
+    return dest
+
+
+def locate_fashion_mnist(data_dir: str | os.PathLike | None = None, download: bool = True) -> Path:
+    """Return the folder holding all four files, downloading them into the Keras cache if needed."""
+    searched = candidate_dirs(data_dir)
+    for folder in searched:
+        if _has_all_files(folder):
+            return folder
+    looked = ", ".join(str(d) for d in searched)
+    if data_dir is not None:
+        missing = [f.filename for f in FILES.values() if not (Path(data_dir) / f.filename).is_file()]
+        raise FashionMNISTError(f"{data_dir}: missing {', '.join(missing)}. "
+                                "Put the four Fashion-MNIST .gz files there, or call "
+                                "load_fashion_mnist() without data_dir to search the usual places.")
+    if not download:
+        raise FashionMNISTError(f"Fashion-MNIST not found (looked in: {looked}). {HOW_TO_FIX}")
+    try:
+        return download_fashion_mnist()
+    except (OSError, http.client.HTTPException) as e:  # no network, refused, cut off, timed out
+        raise FashionMNISTError(
+            f"Fashion-MNIST not found (looked in: {looked}) and the download from {BASE_URL} "
+            f"failed ({e}). Without internet, install Debian's package: "
+            f"`apt-get install dataset-fashion-mnist` (or `make data`), or set {ENV_VAR}.") from e
+
+
+def load_fashion_mnist(data_dir: str | os.PathLike | None = None
+                       ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Return `(x_train, y_train), (x_test, y_test)` as uint8 arrays, verified against the originals.
+
+    Shapes are (60000, 28, 28), (60000,), (10000, 28, 28) and (10000,), as from
+    `keras.datasets.fashion_mnist.load_data()`. Raises `FashionMNISTError` on any problem.
+    """
+    folder = locate_fashion_mnist(data_dir)
+    _check_folder(folder)
+    arrays = {name: read_idx(folder / f.filename, f.kind, f.sha256) for name, f in FILES.items()}
+    (train_x, train_y), (test_x, test_y) = SPLITS["train"], SPLITS["test"]
+    return (arrays[train_x], arrays[train_y]), (arrays[test_x], arrays[test_y])
+
+
+def train_val_split(x: np.ndarray, y: np.ndarray, val_size: float = 0.2, seed: int = 42
+                    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Return `(x_train, y_train), (x_val, y_val)`: the books' 48,000/12,000 split by default.
+
+    It is scikit-learn's `train_test_split(x, y, test_size=0.2, random_state=42)`, so validation
+    numbers here compare with the reference books' numbers.
+    """
+    from sklearn.model_selection import train_test_split
+
+    if len(x) != len(y):
+        raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
+    x_train, x_val, y_train, y_val = train_test_split(x, y, test_size=val_size, random_state=seed)
+    return (x_train, y_train), (x_val, y_val)

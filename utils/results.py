@@ -1,0 +1,108 @@
+"""The results record: each notebook's headline numbers in `results/<notebook>.json`.
+
+A notebook calls `record_results({...})` once, at its end. In a full run that writes
+`{"notebook", "mode": "full", "metrics", "versions", "device", "seconds"}`; a smoke run checks and
+prints the same record but never writes it, so smoke numbers never replace full ones. The first
+metric is the notebook's headline result in the README.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import numbers
+import os
+import re
+import tempfile
+import time
+from pathlib import Path
+
+from utils.runtime import current_run, project_root, versions
+
+METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
+REQUIRED_KEYS = ("notebook", "mode", "metrics", "versions", "seconds")
+
+
+class ResultsError(Exception):
+    """A results file is missing, unreadable or not in the expected form."""
+
+
+def results_dir() -> Path:
+    """Return the project's `results/` folder."""
+    return project_root() / "results"
+
+
+def format_value(value: float) -> str:
+    """Return a metric as the README and notebooks show it: 48,000 / 0.8872 / 12.35 / 1.2e-09."""
+    if isinstance(value, int):
+        return f"{value:,}"
+    if value != 0 and abs(value) < 1e-3:
+        return f"{value:.1e}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.4f}"
+
+
+def _clean_metrics(metrics: dict[str, object]) -> dict[str, int | float]:
+    if not isinstance(metrics, dict) or not metrics:
+        raise ValueError("metrics must be a non-empty dict of {name: number}")
+    clean: dict[str, int | float] = {}
+    for name, value in metrics.items():
+        if not isinstance(name, str) or not METRIC_NAME.match(name):
+            raise ValueError(f"metric name {name!r}: use lower_case letters, digits and underscores")
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise ValueError(f"metric {name!r} is {value!r}: expected a number")
+        value = int(value) if isinstance(value, numbers.Integral) else float(value)
+        if not math.isfinite(value):
+            raise ValueError(f"metric {name!r} is {value}: expected a finite number")
+        clean[name] = value
+    return clean
+
+
+def record_results(metrics: dict[str, object], folder: Path | None = None) -> None:
+    """Print this run's headline numbers and, in a full run, save them to `results/<notebook>.json`."""
+    run = current_run()
+    record = {
+        "notebook": run["notebook"],
+        "mode": run["mode"],
+        "metrics": _clean_metrics(metrics),
+        "versions": versions(),
+        "device": run["device"],
+        "seconds": round(time.perf_counter() - float(run["started"]), 1),  # type: ignore[arg-type]
+    }
+    width = max(len(name) for name in record["metrics"])
+    for name, value in record["metrics"].items():
+        print(f"{name:<{width}}  {format_value(value)}")
+    path = (folder or results_dir()) / f"{record['notebook']}.json"
+    if record["mode"] != "full":
+        print(f"Smoke run: {path.parent.name}/{path.name} is left as it is (only full runs write results).")
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
+    with os.fdopen(fd, "w") as f:
+        json.dump(record, f, indent=2)
+        f.write("\n")
+    os.replace(tmp, path)
+    print(f"Saved to {path.parent.name}/{path.name}")
+
+
+def read_results(path: Path) -> dict:
+    """Return one results record, checked; raise ResultsError naming the file and the problem."""
+    try:
+        record = json.loads(Path(path).read_text())
+    except FileNotFoundError:
+        raise ResultsError(f"{path}: no such results file; run its notebook with `make run NB=...`") from None
+    except (OSError, ValueError) as e:
+        raise ResultsError(f"{path}: not valid JSON ({e}); re-run its notebook to write it again") from e
+    if not isinstance(record, dict) or any(key not in record for key in REQUIRED_KEYS):
+        raise ResultsError(f"{path}: expected the keys {', '.join(REQUIRED_KEYS)}")
+    try:
+        record["metrics"] = _clean_metrics(record["metrics"])
+    except ValueError as e:
+        raise ResultsError(f"{path}: {e}") from e
+    return record
+
+
+def load_all_results(folder: Path | None = None) -> list[dict]:
+    """Return every record in `results/*.json`, sorted by notebook name."""
+    return [read_results(p) for p in sorted((folder or results_dir()).glob("*.json"))]
