@@ -115,6 +115,7 @@ def setup(notebook: str, seed: int = DEFAULT_SEED) -> None:
     if not (project_root() / "notebooks" / f"{notebook}.ipynb").is_file():
         raise ValueError(f"setup({notebook!r}): there is no notebooks/{notebook}.ipynb; "
                          "pass the notebook's file name without .ipynb")
+    started = time.perf_counter()
     mode = run_mode()
     log_file = quiet_native_logs()
 
@@ -123,7 +124,7 @@ def setup(notebook: str, seed: int = DEFAULT_SEED) -> None:
 
     keras.utils.set_random_seed(seed)  # Python, NumPy and TensorFlow in one call
     tf.config.experimental.enable_op_determinism()  # same seed, same result: run to run
-    _state.update(notebook=notebook, mode=mode, seed=seed, started=time.perf_counter(),
+    _state.update(notebook=notebook, mode=mode, seed=seed, started=started,
                   device=device_description())
 
     print(" · ".join(f"{DISPLAY_NAMES.get(name, name)} {version}" for name, version in versions().items()))
