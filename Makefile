@@ -45,7 +45,7 @@ test: setup
 	FMNIST_RUN_MODE=smoke $(PY) -m pytest
 
 lab: setup
-	$(VENV)/bin/jupyter lab --notebook-dir=notebooks
+	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 readme: $(STAMP)
 	$(PY) -m tools.readme
