@@ -16,8 +16,17 @@ import numpy as np
 import pytest
 
 from utils import data
-from utils.data import (CLASS_NAMES, FILES, FashionMNISTError, candidate_dirs, download_fashion_mnist,
-                        load_fashion_mnist, locate_fashion_mnist, read_idx, train_val_split)
+from utils.data import (
+    CLASS_NAMES,
+    FILES,
+    FashionMNISTError,
+    candidate_dirs,
+    download_fashion_mnist,
+    load_fashion_mnist,
+    locate_fashion_mnist,
+    read_idx,
+    train_val_split,
+)
 
 
 @pytest.fixture(scope="module")

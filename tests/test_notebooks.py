@@ -103,7 +103,7 @@ def test_results_file_matches_the_printed_results(nb):
     assert len(cells) == 1, "a notebook records its results exactly once, in one cell"
     printed = "".join(text_outputs(cells[0]))
     for name, value in record["metrics"].items():
-        assert re.search(rf"^{name}\s+{re.escape(format_value(value))}$", printed, flags=re.M), \
+        assert re.search(rf"^{name}\s+{re.escape(format_value(value))}$", printed, flags=re.MULTILINE), \
             f"results/{nb.stem}.json says {name} = {format_value(value)}, the notebook printed otherwise"
     assert f"Saved to results/{nb.stem}.json" in printed
 

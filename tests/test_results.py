@@ -45,17 +45,17 @@ def test_smoke_run_never_writes(fake_run, tmp_path, capsys):
     assert "Smoke run" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("metrics, message", [
-    ({}, "non-empty dict"),
-    ({"accuracy": math.nan}, "finite"),
-    ({"accuracy": "0.9"}, "expected a number"),
-    ({"accuracy": True}, "expected a number"),
-    ({"Val Accuracy": 0.9}, "lower_case"),
+@pytest.mark.parametrize("metrics, error, message", [
+    ({}, ValueError, "non-empty dict"),
+    ({"accuracy": math.nan}, ValueError, "finite"),
+    ({"accuracy": "0.9"}, TypeError, "expected a number"),
+    ({"accuracy": True}, TypeError, "expected a number"),
+    ({"Val Accuracy": 0.9}, ValueError, "lower_case"),
 ])
-def test_bad_metrics_are_rejected_in_any_mode(fake_run, tmp_path, metrics, message):
+def test_bad_metrics_are_rejected_in_any_mode(fake_run, tmp_path, metrics, error, message):
     for mode in ("smoke", "full"):
         fake_run(mode)
-        with pytest.raises(ValueError, match=message):
+        with pytest.raises(error, match=message):
             record_results(metrics, folder=tmp_path)
     assert list(tmp_path.iterdir()) == []
 

@@ -66,7 +66,7 @@ def code_hash(nb: nbformat.NotebookNode) -> str:
 
 def title(nb: nbformat.NotebookNode) -> str:
     """Return the notebook's title, the first `# ` heading of its first cell."""
-    match = re.search(r"^# (.+)$", nb.cells[0].source, flags=re.M)
+    match = re.search(r"^# (.+)$", nb.cells[0].source, flags=re.MULTILINE)
     return match.group(1).strip() if match else ""
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from pathlib import Path
 
 import nbformat
 
@@ -57,10 +56,11 @@ def render(text: str) -> str:
     """Return README text with both generated blocks replaced by fresh tables."""
     tables = {"notebooks": notebooks_table(), "results": results_table()}
     for block in BLOCKS:
-        pattern = re.compile(rf"(<!-- {block}:start -->\n).*?(<!-- {block}:end -->)", flags=re.S)
-        if not pattern.search(text):
+        pattern = re.compile(rf"(<!-- {block}:start -->\n).*?(<!-- {block}:end -->)", flags=re.DOTALL)
+        match = pattern.search(text)
+        if match is None:
             raise ValueError(f"README.md lacks the markers <!-- {block}:start --> and <!-- {block}:end -->")
-        text = pattern.sub(lambda m: m.group(1) + tables[block] + "\n" + m.group(2), text)
+        text = text[:match.start()] + match.group(1) + tables[block] + "\n" + match.group(2) + text[match.end():]
     return text
 
 

@@ -16,6 +16,7 @@ import re
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from utils.runtime import current_run, project_root, versions
 
@@ -51,7 +52,7 @@ def _clean_metrics(metrics: dict[str, object]) -> dict[str, int | float]:
         if not isinstance(name, str) or not METRIC_NAME.match(name):
             raise ValueError(f"metric name {name!r}: use lower_case letters, digits and underscores")
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
-            raise ValueError(f"metric {name!r} is {value!r}: expected a number")
+            raise TypeError(f"metric {name!r} is {value!r}: expected a number")
         value = int(value) if isinstance(value, numbers.Integral) else float(value)
         if not math.isfinite(value):
             raise ValueError(f"metric {name!r} is {value}: expected a finite number")
@@ -62,16 +63,17 @@ def _clean_metrics(metrics: dict[str, object]) -> dict[str, int | float]:
 def record_results(metrics: dict[str, object], folder: Path | None = None) -> None:
     """Print this run's headline numbers and, in a full run, save them to `results/<notebook>.json`."""
     run = current_run()
-    record = {
+    clean = _clean_metrics(metrics)
+    record: dict[str, Any] = {
         "notebook": run["notebook"],
         "mode": run["mode"],
-        "metrics": _clean_metrics(metrics),
+        "metrics": clean,
         "versions": versions(),
         "device": run["device"],
         "seconds": round(time.perf_counter() - float(run["started"]), 1),  # type: ignore[arg-type]
     }
-    width = max(len(name) for name in record["metrics"])
-    for name, value in record["metrics"].items():
+    width = max(len(name) for name in clean)
+    for name, value in clean.items():
         print(f"{name:<{width}}  {format_value(value)}")
     path = (folder or results_dir()) / f"{record['notebook']}.json"
     if record["mode"] != "full":
@@ -98,7 +100,7 @@ def read_results(path: Path) -> dict:
         raise ResultsError(f"{path}: expected the keys {', '.join(REQUIRED_KEYS)}")
     try:
         record["metrics"] = _clean_metrics(record["metrics"])
-    except ValueError as e:
+    except (TypeError, ValueError) as e:
         raise ResultsError(f"{path}: {e}") from e
     return record
 
