@@ -18,6 +18,9 @@ setup: $(STAMP) data
 
 # The virtual environment, rebuilt only when requirements.txt changes.
 $(STAMP): requirements.txt
+	@$(PYTHON) -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' || { \
+	  echo "error: the pinned requirements need Python 3.11 to 3.13; $(PYTHON) is $$($(PYTHON) -V 2>&1)." \
+	       "Run make with PYTHON=python3.12 (for example)" >&2; exit 1; }
 	@$(PYTHON) -c 'import venv, ensurepip' 2>/dev/null || { \
 	  echo "error: $(PYTHON) cannot create virtual environments; on Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
 	$(PYTHON) -m venv $(VENV)

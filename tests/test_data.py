@@ -77,7 +77,7 @@ def test_real_data_has_the_keras_contract(real):
     (x_train, y_train), (x_test, y_test) = real
     assert (x_train.shape, y_train.shape, x_test.shape, y_test.shape) == \
         ((60000, 28, 28), (60000,), (10000, 28, 28), (10000,))
-    assert all(a.dtype == np.uint8 for a in (x_train, y_train, x_test, y_test))
+    assert all(a.dtype == np.uint8 and a.flags.writeable for a in (x_train, y_train, x_test, y_test))
     assert np.bincount(y_train).tolist() == [6000] * 10
     assert np.bincount(y_test).tolist() == [1000] * 10
     assert y_train[:10].tolist() == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]

@@ -41,6 +41,8 @@ ENV_VAR = "FASHION_MNIST_DIR"
 IMAGES_MAGIC = 2051  # IDX: unsigned bytes, 3 dimensions (count, rows, cols)
 LABELS_MAGIC = 2049  # IDX: unsigned bytes, 1 dimension (count)
 IMAGE_SIDE = 28
+HEADER_SIZE = {"images": 16, "labels": 8}  # magic, count (, rows, cols): 4 bytes each
+ITEM_SIZE = {"images": IMAGE_SIDE * IMAGE_SIDE, "labels": 1}
 
 HOW_TO_FIX = (
     "Delete the file and load again (a missing file in the Keras cache is downloaded anew), "
@@ -114,7 +116,7 @@ def _has_all_files(folder: Path) -> bool:
 def _read_header(path: Path, kind: str) -> int:
     """Check an IDX file's header; return the item count it declares."""
     expected_magic = IMAGES_MAGIC if kind == "images" else LABELS_MAGIC
-    header_size = 16 if kind == "images" else 8
+    header_size = HEADER_SIZE[kind]
     try:
         with gzip.open(path, "rb") as f:
             header = f.read(header_size)
@@ -147,9 +149,8 @@ def read_idx(path: str | os.PathLike, kind: str, sha256: str | None = None) -> n
             raw = f.read()
     except (OSError, EOFError, zlib.error) as e:
         raise _file_error(path, f"truncated or corrupt gzip data ({e})") from e
-    header_size = 16 if kind == "images" else 8
-    item_size = IMAGE_SIDE * IMAGE_SIDE if kind == "images" else 1
-    expected_size = header_size + count * item_size
+    header_size = HEADER_SIZE[kind]
+    expected_size = header_size + count * ITEM_SIZE[kind]
     if len(raw) != expected_size:
         raise _file_error(path, f"holds {len(raw):,} bytes once decompressed, but its header "
                                 f"declares {count:,} {kind} ({expected_size:,} bytes)")
@@ -158,7 +159,7 @@ def read_idx(path: str | os.PathLike, kind: str, sha256: str | None = None) -> n
         if digest != sha256:
             raise _file_error(path, f"SHA-256 of the decompressed data is {digest}, expected {sha256}: "
                                     "this is not the original Fashion-MNIST file")
-    data = np.frombuffer(raw, dtype=np.uint8, offset=header_size)
+    data = np.frombuffer(raw, dtype=np.uint8, offset=header_size).copy()  # writable, like Keras' arrays
     return data.reshape(count, IMAGE_SIDE, IMAGE_SIDE) if kind == "images" else data
 
 
