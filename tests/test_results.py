@@ -27,6 +27,8 @@ def test_full_run_writes_the_record(fake_run, tmp_path, capsys):
     fake_run("full")
     record_results({"val_accuracy": np.float32(0.875), "n_train": np.int64(48000)}, folder=tmp_path)
     record = json.loads((tmp_path / "00_data_tour.json").read_text())
+    assert (tmp_path / "00_data_tour.json").stat().st_mode & 0o777 == 0o644
+    assert [p.name for p in tmp_path.iterdir()] == ["00_data_tour.json"]  # no temporary file left
     assert record == {"notebook": "00_data_tour", "mode": "full",
                       "metrics": {"val_accuracy": 0.875, "n_train": 48000},
                       "versions": {"python": "3.x", "tensorflow": "2.x"}, "device": "CPU (test)",

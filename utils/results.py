@@ -84,6 +84,7 @@ def record_results(metrics: dict[str, object], folder: Path | None = None) -> No
     with os.fdopen(fd, "w") as f:
         json.dump(record, f, indent=2)
         f.write("\n")
+    os.chmod(tmp, 0o644)  # mkstemp makes files private; results are for everyone
     os.replace(tmp, path)
     print(f"Saved to {path.parent.name}/{path.name}")
 
