@@ -332,3 +332,12 @@ def test_download_fills_in_only_missing_files(tmp_path, real_dir):
     with FileServer(served) as server:
         download_fashion_mnist(dest, base_url=server.url)
     assert len(load_fashion_mnist(dest)[0][0]) == 60000
+
+
+def test_loading_is_fast(real_dir):
+    """Decompress, verify and parse all four files: about 0.6 s on a 2-core machine; 5 s leaves room for load."""
+    import time
+
+    start = time.perf_counter()
+    load_fashion_mnist(real_dir)
+    assert time.perf_counter() - start < 5.0
