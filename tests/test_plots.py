@@ -1,12 +1,15 @@
-"""utils.plots: the image grid."""
+"""utils.plots: the image grid, training curves, decision boundaries."""
 
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
+from matplotlib.colors import to_hex
 
-from utils.plots import plot_image_grid
+from utils.plots import best_epoch, plot_decision_boundary, plot_history, plot_image_grid
 
 
 def test_grid_layout_titles_and_row_labels():
@@ -35,3 +38,73 @@ def test_grid_never_wider_than_the_images():
 def test_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         plot_image_grid(**kwargs)
+
+
+HISTORY = {"loss": [1.0, 0.6, 0.5, 0.45], "accuracy": [0.6, 0.8, 0.85, 0.9],
+           "val_loss": [0.9, 0.7, 0.65, 0.7], "val_accuracy": [0.65, 0.8, 0.84, 0.83]}
+
+
+def lines_by_label(ax):
+    return {line.get_label(): line for line in ax.get_lines()}
+
+
+def test_best_epoch_is_one_based_and_prefers_val_accuracy():
+    assert best_epoch(HISTORY) == 3
+    assert best_epoch(SimpleNamespace(history=HISTORY)) == 3  # a keras History holds its dict in .history
+    assert best_epoch({"loss": [3, 2, 1], "val_loss": [2.0, 1.0, 1.5]}) == 2
+    with pytest.raises(ValueError, match="no val_accuracy or val_loss"):
+        best_epoch({"loss": [1.0, 0.5]})
+
+
+def test_history_plot_loss_and_accuracy_side_by_side_best_epoch_marked():
+    fig = plot_history(SimpleNamespace(history=HISTORY), title="run")
+    loss_ax, acc_ax = fig.axes
+    assert (loss_ax.get_title(), acc_ax.get_title()) == ("Loss", "Accuracy")
+    lines = lines_by_label(acc_ax)
+    assert lines["training"].get_linestyle() == "-" and lines["validation"].get_linestyle() == "--"
+    assert list(lines["training"].get_xdata()) == [1, 2, 3, 4]
+    assert list(lines["validation"].get_ydata()) == HISTORY["val_accuracy"]
+    dots = [line for line in acc_ax.get_lines() if line.get_marker() == "o"]
+    assert len(dots) == 1 and list(dots[0].get_xdata()) == [3] and list(dots[0].get_ydata()) == [0.84]
+    assert acc_ax.get_legend().get_title().get_text() == "dots: best epoch"
+    plt.close(fig)
+
+
+def test_history_plot_overlays_runs_in_one_colour_each():
+    runs = {"adam": HISTORY, "sgd": {k: [v * 0.9 for v in vals] for k, vals in HISTORY.items()}}
+    fig = plot_history(runs, show_train=False, val_name="test", mark_best=False)
+    lines = lines_by_label(fig.axes[1])
+    assert set(lines) == {"adam: test", "sgd: test"}
+    assert to_hex(lines["adam: test"].get_color()) != to_hex(lines["sgd: test"].get_color())
+    assert not [line for line in fig.axes[1].get_lines() if line.get_marker() == "o"]
+    plt.close(fig)
+
+
+def test_history_plot_of_loss_only():
+    fig = plot_history({"a": {"loss": [3.0, 2.0, 1.0]}, "b": {"loss": [2.0, 1.0]}})
+    assert len(fig.axes) == 1 and set(lines_by_label(fig.axes[0])) == {"a: training", "b: training"}
+    assert fig.axes[0].get_legend().get_title().get_text() == ""
+    plt.close(fig)
+
+
+@pytest.mark.parametrize("runs, error", [
+    ({}, TypeError), ([1, 2, 3], TypeError), ({"run": 5}, TypeError), ({"precision": [0.5, 0.6]}, ValueError),
+])
+def test_history_plot_bad_input(runs, error):
+    with pytest.raises(error):
+        plot_history(runs)
+
+
+def test_decision_boundary_colours_regions_by_the_highest_score():
+    x = np.array([[-1.0, 0.0], [1.0, 0.0], [0.5, 0.5]])
+    y = np.array([0, 1, 1])
+    ax = plot_decision_boundary(lambda p: np.c_[-p[:, 0], p[:, 0]], x, y, title="split at x = 0", steps=50)
+    regions = ax.collections[0]  # the filled contour: one region per class
+    assert ax.get_title() == "split at x = 0" and len(regions.get_paths()) == 2
+    np.testing.assert_array_equal(ax.collections[-1].get_offsets(), x)  # the points, on top
+    plt.close(ax.figure)
+
+
+def test_decision_boundary_bad_input():
+    with pytest.raises(ValueError, match="shape \\(n, 2\\)"):
+        plot_decision_boundary(lambda p: p, np.zeros((3, 3)), np.zeros(3))

@@ -12,7 +12,7 @@ from nbclient import NotebookClient
 
 from tools.nbmeta import NOTEBOOKS_DIR, setup_cell
 from utils import runtime
-from utils.runtime import artifacts_dir, by_mode, project_root, quiet_native_logs, run_mode, setup
+from utils.runtime import artifacts_dir, by_mode, median_seconds, project_root, quiet_native_logs, run_mode, setup
 
 
 def test_run_mode_defaults_to_full(monkeypatch):
@@ -92,3 +92,13 @@ def test_native_log_lines_stay_out_of_notebook_outputs():
     stderr = "".join(o.text for o in outputs if o.output_type == "stream" and o.name == "stderr")
     assert "a Python warning stays visible" in stderr
     assert token in (project_root() / runtime.NATIVE_LOG).read_text()
+
+
+def test_median_seconds_is_robust_to_one_slow_call(monkeypatch):
+    clock = iter([0.0, 1.0, 10.0, 12.0, 20.0, 120.0])  # three calls taking 1 s, 2 s and 100 s
+    monkeypatch.setattr(runtime.time, "perf_counter", lambda: next(clock))
+    calls = []
+    assert median_seconds(lambda: calls.append(1), repeats=3) == 2.0
+    assert len(calls) == 3
+    with pytest.raises(ValueError, match="at least 1"):
+        median_seconds(lambda: None, repeats=0)

@@ -1,8 +1,9 @@
-"""Plotting helpers that keep matplotlib plumbing out of the notebooks."""
+"""Plotting helpers that keep matplotlib plumbing out of the notebooks: image grids, training curves,
+decision boundaries. matplotlib is imported when a helper is called, not on import."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
@@ -40,3 +41,100 @@ def plot_image_grid(images: np.ndarray, titles: Sequence[str] | None = None, nco
             ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
     fig.tight_layout()
     return fig
+
+
+History = Mapping[str, Sequence[float]]
+
+
+def _as_history(run: object) -> dict[str, list[float]]:
+    """Return the {metric: [value per epoch]} dict of a Keras `History` or of a plain dict."""
+    values = getattr(run, "history", run)  # keras.callbacks.History keeps its dict in .history
+    if not isinstance(values, Mapping) or not values:
+        raise TypeError(f"expected a keras History or a non-empty dict of per-epoch lists, not {type(run).__name__}")
+    return {str(name): [float(v) for v in series] for name, series in values.items()}
+
+
+def best_epoch(history: object) -> int:
+    """Return the 1-based epoch with the highest `val_accuracy` (or, without it, the lowest `val_loss`)."""
+    values = _as_history(history)
+    if "val_accuracy" in values:
+        return int(np.argmax(values["val_accuracy"])) + 1
+    if "val_loss" in values:
+        return int(np.argmin(values["val_loss"])) + 1
+    raise ValueError(f"no val_accuracy or val_loss in the history (it has {', '.join(values)})")
+
+
+def plot_history(runs: object, title: str | None = None, val_name: str = "validation",
+                 show_train: bool = True, mark_best: bool = True):
+    """Return a Figure of training curves: loss and accuracy side by side, best epoch marked.
+
+    `runs` is one Keras `History` (or a dict such as `history.history`), or a dict {label: History}
+    to overlay several runs. Training curves are solid, validation curves (`val_` keys) dashed, in the
+    same colour per run; a dot marks each run's best epoch (see `best_epoch`). `val_name` names the
+    dashed curves in the legend, e.g. "test" when they were measured on the test set (then pass
+    `mark_best=False`: an epoch is never chosen by its test score).
+    """
+    import matplotlib.pyplot as plt
+
+    is_single = hasattr(runs, "history") or (
+        isinstance(runs, Mapping) and runs and all(isinstance(v, Sequence) for v in runs.values()))
+    named = {"": runs} if is_single else dict(runs) if isinstance(runs, Mapping) else None
+    if not named:
+        raise TypeError("runs must be a History, a dict of per-epoch lists, or a non-empty dict {label: History}")
+    histories = {label: _as_history(run) for label, run in named.items()}
+    metrics = [m for m in ("loss", "accuracy") if any(m in h or f"val_{m}" in h for h in histories.values())]
+    if not metrics:
+        raise ValueError("the history has neither loss nor accuracy curves")
+
+    fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.4), squeeze=False)
+    for color, (label, history) in zip(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 10, histories.items()):
+        has_val = "val_accuracy" in history or "val_loss" in history
+        best = best_epoch(history) if has_val and mark_best else None
+        for ax, metric in zip(axes[0], metrics):
+            prefix = f"{label}: " if label else ""
+            if show_train and metric in history:
+                series = history[metric]
+                ax.plot(range(1, len(series) + 1), series, "-", color=color, label=f"{prefix}training")
+            if f"val_{metric}" in history:
+                series = history[f"val_{metric}"]
+                ax.plot(range(1, len(series) + 1), series, "--", color=color, label=f"{prefix}{val_name}")
+                if best is not None and best <= len(series):
+                    ax.plot(best, series[best - 1], "o", color=color, markersize=6)
+    for ax, metric in zip(axes[0], metrics):
+        ax.set(xlabel="epoch", ylabel=metric, title=metric.capitalize())
+        ax.xaxis.get_major_locator().set_params(integer=True)
+        ax.grid(alpha=0.3)
+    any_val = any("val_accuracy" in h or "val_loss" in h for h in histories.values())
+    axes[0, -1].legend(fontsize=8, title="dots: best epoch" if any_val and mark_best else None, title_fontsize=8)
+    if title:
+        fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], x: np.ndarray, y: np.ndarray,
+                           title: str | None = None, ax=None, steps: int = 300):
+    """Return the Axes showing 2-D points `x` coloured by label `y` over the regions `predict` assigns.
+
+    `predict` maps an (n, 2) array to (n, classes) scores; each point of a grid covering the data is
+    coloured by its highest-scoring class.
+    """
+    import matplotlib.pyplot as plt
+
+    x, y = np.asarray(x), np.asarray(y)
+    if x.ndim != 2 or x.shape[1] != 2 or len(y) != len(x):
+        raise ValueError(f"x must have shape (n, 2) and y shape (n,), not {x.shape} and {y.shape}")
+    if ax is None:
+        _, ax = plt.subplots(figsize=(4.5, 4.5))
+    lo, hi = x.min(axis=0) - 0.25, x.max(axis=0) + 0.25
+    grid_x, grid_y = np.meshgrid(np.linspace(lo[0], hi[0], steps), np.linspace(lo[1], hi[1], steps))
+    regions = np.asarray(predict(np.c_[grid_x.ravel(), grid_y.ravel()])).argmax(axis=1)
+    n_classes = int(max(y.max(), regions.max())) + 1
+    levels = np.arange(n_classes + 1) - 0.5
+    ax.contourf(grid_x, grid_y, regions.reshape(grid_x.shape), levels=levels, cmap="Spectral", alpha=0.35)
+    ax.scatter(x[:, 0], x[:, 1], c=y, s=14, cmap="Spectral", vmin=-0.5, vmax=n_classes - 0.5, edgecolors="k",
+               linewidths=0.3)
+    ax.set(xlim=(lo[0], hi[0]), ylim=(lo[1], hi[1]), xticks=[], yticks=[])
+    if title:
+        ax.set_title(title)
+    return ax

@@ -11,7 +11,9 @@ import os
 import platform
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from statistics import median
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -49,6 +51,18 @@ def run_mode() -> str:
 def by_mode(*, full: T, smoke: T) -> T:
     """Return `full` in a full run and `smoke` in a smoke run: `epochs = by_mode(full=20, smoke=1)`."""
     return full if run_mode() == "full" else smoke
+
+
+def median_seconds(fn: Callable[[], object], repeats: int = 5) -> float:
+    """Return the median wall-clock seconds of `repeats` calls of `fn()`: robust to one slow call."""
+    if repeats < 1:
+        raise ValueError(f"repeats must be at least 1, not {repeats}")
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        fn()
+        timings.append(time.perf_counter() - started)
+    return median(timings)
 
 
 def _in_jupyter_kernel() -> bool:
