@@ -23,6 +23,7 @@ from utils.data import (
     candidate_dirs,
     download_fashion_mnist,
     load_fashion_mnist,
+    load_splits,
     locate_fashion_mnist,
     read_idx,
     train_val_split,
@@ -101,6 +102,18 @@ def test_train_val_split_is_the_books_split(real):
     assert y_train[:10].tolist() == [7, 3, 5, 8, 6, 9, 3, 3, 9, 9]
     (_, y_train_again), _ = train_val_split(x, y)
     assert np.array_equal(y_train, y_train_again)
+
+
+def test_load_splits_scales_and_splits_like_the_books(real):
+    (x_full, y_full), (x_test_raw, y_test_raw) = real
+    (x_train, y_train), (x_val, y_val), (x_test, y_test) = load_splits()
+    assert [a.shape for a in (x_train, x_val, x_test)] == [(48000, 28, 28), (12000, 28, 28), (10000, 28, 28)]
+    assert {a.dtype for a in (x_train, x_val, x_test)} == {np.dtype("float32")}
+    assert x_train.min() == 0.0 and x_train.max() == 1.0
+    (_, y_train_expected), (x_val_expected, y_val_expected) = train_val_split(x_full, y_full)
+    assert np.array_equal(y_train, y_train_expected) and np.array_equal(y_val, y_val_expected)
+    assert np.array_equal(x_val, x_val_expected.astype(np.float32) / 255)
+    assert np.array_equal(y_test, y_test_raw) and np.array_equal(x_test * 255, x_test_raw.astype(np.float32))
 
 
 def test_train_val_split_rejects_mismatched_lengths():

@@ -16,7 +16,7 @@ from tools.nbmeta import KERNELSPEC, code_hash, colab_badge, notebook_paths, set
 from utils.results import format_value, read_results, results_dir
 
 NOTEBOOKS = notebook_paths()
-NOISE = re.compile(r"I0000|W0000|E0000|oneDNN|absl|cudart|cuda_|Warning|WARNING|Traceback|\x1b\[|━|\r")
+NOISE = re.compile(r"I0000|W0000|E0000|oneDNN|absl|cudart|cuda_|Warning|WARNING|Traceback|\x1b\[|━\s*\d+m?s\b|/step\b|\r")
 LOCAL_PATH = re.compile(r"/root/|/home/|/tmp/|/work/|/Users/|[A-Z]:\\\\")
 
 
@@ -33,6 +33,14 @@ def text_outputs(cell):
             yield out.data.get("text/plain", "")
         elif out.output_type == "error":
             yield "\n".join(out.traceback)
+
+
+def test_noise_pattern_catches_progress_bars_and_logs_not_summary_tables():
+    progress = "1500/1500 ━━━━━━━━━━━━━━━━━━━━ 3s 2ms/step - accuracy: 0.8123 - loss: 0.5312"
+    log = "I0000 00:00:1795413498.988037   12580 cpu_feature_guard.cc:227] This TensorFlow binary"
+    summary = "┏━━━━━━━━━━━━━━━┳━━━━━━━━━━━┓\n│ hidden (Dense) │ (None, 100) │\n Total params: 79,510 (310.59 KB)"
+    assert NOISE.search(progress) and NOISE.search(log) and NOISE.search("\x1b[1m bold")
+    assert not NOISE.search(summary)
 
 
 def test_there_are_notebooks():

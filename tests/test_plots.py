@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 
-from utils.plots import best_epoch, plot_decision_boundary, plot_history, plot_image_grid
+from utils.plots import best_epoch, format_history, plot_decision_boundary, plot_history, plot_image_grid
 
 
 def test_grid_layout_titles_and_row_labels():
@@ -41,18 +41,19 @@ def test_bad_input(kwargs, message):
 
 
 HISTORY = {"loss": [1.0, 0.6, 0.5, 0.45], "accuracy": [0.6, 0.8, 0.85, 0.9],
-           "val_loss": [0.9, 0.7, 0.65, 0.7], "val_accuracy": [0.65, 0.8, 0.84, 0.83]}
+           "val_loss": [0.9, 0.6, 0.65, 0.7], "val_accuracy": [0.65, 0.8, 0.84, 0.83]}
 
 
 def lines_by_label(ax):
     return {line.get_label(): line for line in ax.get_lines()}
 
 
-def test_best_epoch_is_one_based_and_prefers_val_accuracy():
+def test_best_epoch_is_one_based_highest_accuracy_or_lowest_loss():
     assert best_epoch(HISTORY) == 3
     assert best_epoch(SimpleNamespace(history=HISTORY)) == 3  # a keras History holds its dict in .history
-    assert best_epoch({"loss": [3, 2, 1], "val_loss": [2.0, 1.0, 1.5]}) == 2
-    with pytest.raises(ValueError, match="no val_accuracy or val_loss"):
+    assert best_epoch(HISTORY, monitor="val_loss") == 2
+    assert best_epoch({"loss": [3, 2, 1], "val_loss": [2.0, 1.0, 1.5]}, "val_loss") == 2
+    with pytest.raises(ValueError, match="no 'val_accuracy' in the history"):
         best_epoch({"loss": [1.0, 0.5]})
 
 
@@ -66,7 +67,11 @@ def test_history_plot_loss_and_accuracy_side_by_side_best_epoch_marked():
     assert list(lines["validation"].get_ydata()) == HISTORY["val_accuracy"]
     dots = [line for line in acc_ax.get_lines() if line.get_marker() == "o"]
     assert len(dots) == 1 and list(dots[0].get_xdata()) == [3] and list(dots[0].get_ydata()) == [0.84]
-    assert acc_ax.get_legend().get_title().get_text() == "dots: best epoch"
+    assert acc_ax.get_legend().get_title().get_text() == "dots: best val_accuracy"
+    plt.close(fig)
+    fig = plot_history(HISTORY, monitor="val_loss")
+    dots = [line for line in fig.axes[0].get_lines() if line.get_marker() == "o"]
+    assert list(dots[0].get_xdata()) == [2] and list(dots[0].get_ydata()) == [0.6]
     plt.close(fig)
 
 
@@ -108,3 +113,11 @@ def test_decision_boundary_colours_regions_by_the_highest_score():
 def test_decision_boundary_bad_input():
     with pytest.raises(ValueError, match="shape \\(n, 2\\)"):
         plot_decision_boundary(lambda p: p, np.zeros((3, 3)), np.zeros(3))
+
+
+def test_format_history_one_row_per_epoch():
+    text = format_history(SimpleNamespace(history={**HISTORY, "learning_rate": [0.001, 0.001, 0.0005, 0.0005]}))
+    lines = text.splitlines()
+    assert lines[0].split() == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"]
+    assert len(lines) == 5
+    assert lines[3].split() == ["3", "0.5", "0.85", "0.65", "0.84", "0.0005"]

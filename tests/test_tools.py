@@ -125,3 +125,15 @@ def test_no_model_files_are_tracked():
     bad = [f for f in tracked.splitlines()
            if f.startswith("artifacts/") or f.endswith((".keras", ".h5", ".npz", ".ckpt", ".pb"))]
     assert bad == []
+
+
+@pytest.mark.parametrize("path", ["artifacts/08_x/best.keras", "model.keras", "notebooks/best-model.h5",
+                                  "notebooks/model.weights.h5", "mlp.npz", "backup/model.ckpt.index",
+                                  "saved_model/saved_model.pb", "artifacts/logs/native-stderr.log"])
+def test_gitignore_keeps_model_files_out_wherever_they_are_written(path):
+    import subprocess
+
+    if shutil.which("git") is None or not (ROOT / ".git").exists():
+        pytest.skip("not a git checkout")
+    result = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=ROOT, check=False)
+    assert result.returncode == 0, f"{path} would not be ignored by .gitignore"

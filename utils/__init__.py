@@ -4,12 +4,13 @@ Importing `utils` imports neither TensorFlow nor matplotlib: `setup()` imports T
 C++ log lines are routed away from the notebook, and plotting helpers import matplotlib when called.
 """
 
-from utils.data import CLASS_NAMES, FashionMNISTError, load_fashion_mnist, train_val_split
-from utils.plots import best_epoch, plot_history, plot_image_grid
+from utils.data import CLASS_NAMES, FashionMNISTError, load_fashion_mnist, load_splits, train_val_split
+from utils.plots import best_epoch, format_history, plot_history, plot_image_grid
 from utils.results import record_results
 from utils.runtime import artifacts_dir, by_mode, median_seconds, run_mode, setup
 
 __all__ = [
-    "CLASS_NAMES", "FashionMNISTError", "artifacts_dir", "best_epoch", "by_mode", "load_fashion_mnist",
-    "median_seconds", "plot_history", "plot_image_grid", "record_results", "run_mode", "setup", "train_val_split",
+    "CLASS_NAMES", "FashionMNISTError", "artifacts_dir", "best_epoch", "by_mode", "format_history", "load_fashion_mnist",
+    "load_splits", "median_seconds", "plot_history", "plot_image_grid", "record_results", "run_mode", "setup",
+    "train_val_split",
 ]

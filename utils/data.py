@@ -264,3 +264,17 @@ def train_val_split(x: np.ndarray, y: np.ndarray, val_size: float = 0.2, seed: i
         raise ValueError(f"x has {len(x)} rows but y has {len(y)}")
     x_train, x_val, y_train, y_val = train_test_split(x, y, test_size=val_size, random_state=seed)
     return (x_train, y_train), (x_val, y_val)
+
+
+Split = tuple[np.ndarray, np.ndarray]
+
+
+def load_splits(data_dir: str | os.PathLike | None = None) -> tuple[Split, Split, Split]:
+    """Return (x_train, y_train), (x_val, y_val), (x_test, y_test), images as float32 in [0, 1].
+
+    Images keep their (n, 28, 28) shape; the 60,000 training images are split 48,000 / 12,000 by
+    `train_val_split` (the reference books' split); the 10,000 test images are left whole.
+    """
+    (x_full, y_full), (x_test, y_test) = load_fashion_mnist(data_dir)
+    train, val = train_val_split(x_full.astype(np.float32) / 255, y_full)
+    return train, val, (x_test.astype(np.float32) / 255, y_test)

@@ -54,23 +54,35 @@ def _as_history(run: object) -> dict[str, list[float]]:
     return {str(name): [float(v) for v in series] for name, series in values.items()}
 
 
-def best_epoch(history: object) -> int:
-    """Return the 1-based epoch with the highest `val_accuracy` (or, without it, the lowest `val_loss`)."""
+def best_epoch(history: object, monitor: str = "val_accuracy") -> int:
+    """Return the 1-based epoch with the best `monitor` value: the lowest for a loss, else the highest."""
     values = _as_history(history)
-    if "val_accuracy" in values:
-        return int(np.argmax(values["val_accuracy"])) + 1
-    if "val_loss" in values:
-        return int(np.argmin(values["val_loss"])) + 1
-    raise ValueError(f"no val_accuracy or val_loss in the history (it has {', '.join(values)})")
+    if monitor not in values:
+        raise ValueError(f"no {monitor!r} in the history (it has {', '.join(values)})")
+    series = values[monitor]
+    return int(np.argmin(series) if "loss" in monitor else np.argmax(series)) + 1
+
+
+def format_history(history: object) -> str:
+    """Return a compact table of a History, one row per epoch: epoch, loss, accuracy, val_loss, val_accuracy."""
+    values = _as_history(history)
+    columns: list[str] = [name for name in ("loss", "accuracy", "val_loss", "val_accuracy") if name in values]
+    columns += [name for name in values if name not in columns]  # e.g. learning_rate
+    lines = ["epoch " + " ".join(f"{name:>13}" for name in columns)]
+    for epoch in range(max(len(series) for series in values.values())):
+        cells = [f"{values[name][epoch]:>13.4g}" if epoch < len(values[name]) else " " * 13 for name in columns]
+        lines.append(f"{epoch + 1:>5} " + " ".join(cells))
+    return "\n".join(lines)
 
 
 def plot_history(runs: object, title: str | None = None, val_name: str = "validation",
-                 show_train: bool = True, mark_best: bool = True):
+                 show_train: bool = True, mark_best: bool = True, monitor: str = "val_accuracy"):
     """Return a Figure of training curves: loss and accuracy side by side, best epoch marked.
 
     `runs` is one Keras `History` (or a dict such as `history.history`), or a dict {label: History}
     to overlay several runs. Training curves are solid, validation curves (`val_` keys) dashed, in the
-    same colour per run; a dot marks each run's best epoch (see `best_epoch`). `val_name` names the
+    same colour per run; a dot marks each run's best epoch by `monitor` (see `best_epoch`), as
+    `ModelCheckpoint` or `EarlyStopping` would pick it with the same `monitor`. `val_name` names the
     dashed curves in the legend, e.g. "test" when they were measured on the test set (then pass
     `mark_best=False`: an epoch is never chosen by its test score).
     """
@@ -88,8 +100,7 @@ def plot_history(runs: object, title: str | None = None, val_name: str = "valida
 
     fig, axes = plt.subplots(1, len(metrics), figsize=(5.2 * len(metrics), 3.4), squeeze=False)
     for color, (label, history) in zip(plt.rcParams["axes.prop_cycle"].by_key()["color"] * 10, histories.items()):
-        has_val = "val_accuracy" in history or "val_loss" in history
-        best = best_epoch(history) if has_val and mark_best else None
+        best = best_epoch(history, monitor) if mark_best and monitor in history else None
         for ax, metric in zip(axes[0], metrics):
             prefix = f"{label}: " if label else ""
             if show_train and metric in history:
@@ -104,8 +115,9 @@ def plot_history(runs: object, title: str | None = None, val_name: str = "valida
         ax.set(xlabel="epoch", ylabel=metric, title=metric.capitalize())
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
-    any_val = any("val_accuracy" in h or "val_loss" in h for h in histories.values())
-    axes[0, -1].legend(fontsize=8, title="dots: best epoch" if any_val and mark_best else None, title_fontsize=8)
+    marked = mark_best and any(monitor in h for h in histories.values())
+    outside = {"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if len(histories) > 3 else {}  # keep curves clear
+    axes[0, -1].legend(fontsize=8, title=f"dots: best {monitor}" if marked else None, title_fontsize=8, **outside)
     if title:
         fig.suptitle(title)
     fig.tight_layout()
