@@ -43,9 +43,6 @@ def plot_image_grid(images: np.ndarray, titles: Sequence[str] | None = None, nco
     return fig
 
 
-History = Mapping[str, Sequence[float]]
-
-
 def _as_history(run: object) -> dict[str, list[float]]:
     """Return the {metric: [value per epoch]} dict of a Keras `History` or of a plain dict."""
     values = getattr(run, "history", run)  # keras.callbacks.History keeps its dict in .history
