@@ -137,3 +137,9 @@ def test_gitignore_keeps_model_files_out_wherever_they_are_written(path):
         pytest.skip("not a git checkout")
     result = subprocess.run(["git", "check-ignore", "--no-index", "-q", path], cwd=ROOT, check=False)
     assert result.returncode == 0, f"{path} would not be ignored by .gitignore"
+
+
+def test_readme_shows_the_leaderboard_chart():
+    assert "](results/leaderboard.png)" in readme.README.read_text()
+    chart = nbmeta.ROOT / "results" / "leaderboard.png"
+    assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", "run `make readme` to draw results/leaderboard.png"

@@ -1,6 +1,7 @@
 """Generate the README's notebook table and results table from the notebooks and `results/*.json`.
 
-`python -m tools.readme` rewrites the two tables in README.md and prints the results table;
+`python -m tools.readme` rewrites the two tables in README.md, prints the results table and redraws
+the leaderboard chart `results/leaderboard.png` (it shows every notebook's latest full results);
 `python -m tools.readme --check` exits 1 if README.md disagrees with what it would write.
 """
 
@@ -13,6 +14,7 @@ import sys
 import nbformat
 
 from tools.nbmeta import ROOT, colab_badge, notebook_paths, title
+from utils.leaderboard import collect, save_chart
 from utils.results import format_value, load_all_results
 
 README = ROOT / "README.md"
@@ -40,6 +42,11 @@ def notebooks_table() -> str:
         number, heading = path.stem[:2], title(nb).split("·")[-1].strip()
         rows.append(f"| {number} | [{heading}](notebooks/{path.name}) | {summary} | {headline} "
                     f"| {seconds} | {colab_badge(path)} |")
+    if results:
+        total = sum(record["seconds"] for record in results.values())
+        devices = sorted({record.get("device", "unknown device") for record in results.values()})
+        rows.append(f"\nFull runs take {total / 60:.0f} minutes in all (the sum of each notebook's last full run). "
+                    f"Device: {', '.join(devices)}.")
     return "\n".join(rows)
 
 
@@ -79,6 +86,9 @@ def main(argv: list[str] | None = None) -> int:
     if fresh != current:
         README.write_text(fresh)
     print(results_table())
+    entries, problems = collect(ROOT / "results", expected=[path.stem for path in notebook_paths()])
+    chart = save_chart(entries, ROOT / "results")
+    print(f"leaderboard of {len(entries)} results: {chart.relative_to(ROOT)}", *problems, sep="\n")
     return 0
 
 

@@ -1,0 +1,109 @@
+"""utils.leaderboard: which results count, their order, and bad or missing files reported, not raised."""
+
+from __future__ import annotations
+
+import json
+
+import matplotlib
+import pytest
+
+from utils.leaderboard import EXTERNAL, Entry, collect, format_leaderboard, headline_split, plot_leaderboard, save_chart
+
+matplotlib.use("Agg")
+
+
+def write(folder, notebook, metrics, mode="full"):
+    record = {"notebook": notebook, "mode": mode, "metrics": metrics, "versions": {}, "seconds": 1.0}
+    (folder / f"{notebook}.json").write_text(json.dumps(record))
+
+
+@pytest.mark.parametrize("metric, split", [
+    ("test_accuracy", "test"), ("custom_loop_test_accuracy", "test"), ("test_accuracy_relu", "test"),
+    ("val_accuracy", "validation"), ("val_accuracy_adam", "validation"), ("mirrored_val_accuracy", "validation"),
+    ("sklearn_cv_accuracy", "cross-validation"),
+    ("spiral_two_layer_accuracy", None), ("batch_speedup", None), ("val_loss", None),
+    ("test_accuracyish", None), ("pretest_accuracy", None),
+])
+def test_headline_split(metric, split):
+    assert headline_split(metric) == split
+
+
+def test_collect_orders_best_first_and_keeps_only_headline_accuracies(tmp_path):
+    write(tmp_path, "04_softmax", {"val_accuracy": 0.8458, "test_accuracy": 0.836, "seconds_per_epoch": 2.0})
+    write(tmp_path, "01_spiral", {"spiral_two_layer_accuracy": 0.99})
+    write(tmp_path, "11_tuned", {"test_accuracy": 0.9012})
+    entries, problems = collect(tmp_path, external=False)
+    assert problems == []
+    assert [(e.name, e.split, e.source) for e in entries] == [
+        ("11 test_accuracy", "test", "11_tuned"),
+        ("04 val_accuracy", "validation", "04_softmax"),
+        ("04 test_accuracy", "test", "04_softmax"),
+    ]
+    assert [e.accuracy for e in entries] == sorted((e.accuracy for e in entries), reverse=True)
+
+
+def test_external_references_are_included_and_marked(tmp_path):
+    write(tmp_path, "11_tuned", {"test_accuracy": 0.9012})
+    entries, _ = collect(tmp_path)
+    assert len(entries) == len(EXTERNAL) + 1
+    assert all(e.external and e.source for e in entries if e.source != "11_tuned")
+    names = [e.name for e in entries]
+    assert names.index("11 test_accuracy") == 1  # below the CNN's 0.916, above the RBF SVC's 0.897
+    assert {e.accuracy for e in EXTERNAL} == {0.835, 0.842, 0.871, 0.8833, 0.8864, 0.897, 0.916}
+
+
+@pytest.mark.parametrize("content, message", [
+    ("{not json", "not valid JSON"),
+    (json.dumps({"notebook": "05_x"}), "expected the keys"),
+    (json.dumps({"notebook": "05_x", "mode": "full", "metrics": {"val_accuracy": "high"}, "versions": {},
+                 "seconds": 1}), "expected a number"),
+])
+def test_a_malformed_file_is_reported_and_skipped(tmp_path, content, message):
+    write(tmp_path, "04_softmax", {"test_accuracy": 0.836})
+    (tmp_path / "05_x.json").write_text(content)
+    entries, problems = collect(tmp_path, external=False)
+    assert [e.name for e in entries] == ["04 test_accuracy"]
+    assert len(problems) == 1 and "05_x.json" in problems[0] and message in problems[0]
+
+
+def test_a_missing_notebook_and_a_missing_folder_are_reported(tmp_path):
+    write(tmp_path, "04_softmax", {"test_accuracy": 0.836})
+    _, problems = collect(tmp_path, expected=["04_softmax", "11_tuned"], external=False)
+    assert problems == ["no results for 11_tuned yet: run `make run NB=notebooks/11_tuned.ipynb`"]
+    entries, problems = collect(tmp_path / "nowhere", expected=["04_softmax"])
+    assert entries == sorted(EXTERNAL, key=lambda e: -e.accuracy) and len(problems) == 1
+
+
+def test_format_and_plot(tmp_path):
+    entries = [Entry("11 test_accuracy", 0.9012, "test", "11_tuned"), EXTERNAL[0]]
+    lines = format_leaderboard(entries).splitlines()
+    assert len(lines) == 3 and lines[1].split()[:3] == ["1", "0.9012", "test"]
+    assert "external (test)" in lines[2] and "zalandoresearch" in lines[2]
+    assert format_leaderboard([]) == "no results"
+    fig = plot_leaderboard(entries)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["human, crowd-sourced", "11 test_accuracy"]  # best on top
+    assert ax.get_xlim()[0] == pytest.approx(0.75) and ax.get_xlim()[1] == 1.0
+    with pytest.raises(ValueError, match="no entries"):
+        plot_leaderboard([])
+
+
+def test_current_metrics_replace_the_notebooks_file(tmp_path):
+    write(tmp_path, "11_tuned", {"test_accuracy": 0.80, "val_accuracy": 0.81})
+    write(tmp_path, "04_softmax", {"test_accuracy": 0.836})
+    entries, problems = collect(tmp_path, expected=["11_tuned"], external=False,
+                                current={"11_tuned": {"test_accuracy": 0.9012}})
+    assert problems == []
+    assert [(e.name, e.accuracy) for e in entries] == [("11 test_accuracy", 0.9012), ("04 test_accuracy", 0.836)]
+    _, problems = collect(tmp_path / "empty", expected=["11_tuned"], current={"11_tuned": {"test_accuracy": 0.9}})
+    assert problems == []  # results computed in this run count as present
+
+
+def test_save_chart_writes_a_png_and_closes_the_figure(tmp_path):
+    import matplotlib.pyplot as plt
+
+    before = plt.get_fignums()
+    path = save_chart([EXTERNAL[0]], tmp_path)
+    assert path == tmp_path / "leaderboard.png"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert plt.get_fignums() == before

@@ -1,0 +1,137 @@
+"""The leaderboard: every accuracy the notebooks recorded in `results/`, beside published reference points.
+
+A recorded metric counts as a headline result when its name contains `test_accuracy`,
+`val_accuracy` or `cv_accuracy` (so the spiral's toy-data accuracies of notebook 01 stay out).
+Validation and test numbers are kept apart by their `split`: only test numbers compare fairly with
+the published ones, which are all measured on the Fashion-MNIST test set.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from utils.results import ResultsError, read_results, results_dir
+
+FASHION_MNIST_README = "zalandoresearch/fashion-mnist README, benchmark table"
+DATASET_PAPER = "Xiao, Rasul & Vollgraf 2017, arXiv:1708.07747, benchmark"
+CHART = "leaderboard.png"
+SPLITS = {"test": "test", "val": "validation", "cv": "cross-validation"}
+_HEADLINE = re.compile(r"(?:^|_)(test|val|cv)_accuracy(?:$|_)")
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One row of the leaderboard: a result, its accuracy, the split it was measured on, where it comes from."""
+
+    name: str
+    accuracy: float
+    split: str
+    source: str
+
+    @property
+    def external(self) -> bool:
+        """Return True for a published reference point, False for a result of this project."""
+        return self.split.startswith("external")
+
+
+EXTERNAL: tuple[Entry, ...] = (
+    Entry("human, crowd-sourced", 0.835, "external (test)", FASHION_MNIST_README),
+    Entry("logistic regression (scikit-learn)", 0.842, "external (test)", DATASET_PAPER),
+    Entry("MLP (scikit-learn, the dataset paper's best MLP)", 0.871, "external (test)", DATASET_PAPER),
+    Entry("MLP 256-128-100 (best MLP in the benchmark table)", 0.8833, "external (test)", FASHION_MNIST_README),
+    Entry("MLP 300-100 (Hands-On ML, Keras)", 0.8864, "external (test)",
+          "Geron, Hands-On Machine Learning, 3rd ed., chapter 10"),
+    Entry("SVC, RBF kernel (scikit-learn)", 0.897, "external (test)", DATASET_PAPER),
+    Entry("2 conv layers + pooling (CNN, not dense)", 0.916, "external (test)", FASHION_MNIST_README),
+)
+
+
+def headline_split(metric: str) -> str | None:
+    """Return "test", "validation" or "cross-validation" for a headline accuracy metric, else None."""
+    match = _HEADLINE.search(metric)
+    return SPLITS[match.group(1)] if match else None
+
+
+def collect(folder: Path | None = None, expected: Iterable[str] = (), external: bool = True,
+            current: Mapping[str, Mapping[str, float]] | None = None) -> tuple[list[Entry], list[str]]:
+    """Return (entries sorted best first, problems): every headline accuracy in `folder`'s results files.
+
+    `current` maps a notebook to metrics it has just computed: they replace that notebook's file, if
+    any (a notebook that shows the leaderboard before recording its own results passes its own).
+    A file that cannot be read is skipped and reported in `problems`, as is each notebook named in
+    `expected` that has no results yet; nothing is raised for either.
+    """
+    folder = Path(folder) if folder is not None else results_dir()
+    current = dict(current or {})
+    entries: list[Entry] = list(EXTERNAL) if external else []
+    problems: list[str] = []
+    records: dict[str, Mapping[str, float]] = {}
+    for path in sorted(folder.glob("*.json")):
+        try:
+            record = read_results(path)
+        except ResultsError as e:
+            problems.append(f"skipped {e}")
+            continue
+        records[record["notebook"]] = record["metrics"]
+    records.update(current)
+    for notebook in sorted(records):
+        for metric, value in records[notebook].items():
+            split = headline_split(metric)
+            if split is not None:
+                entries.append(Entry(f"{notebook[:2]} {metric}", float(value), split, notebook))
+    found = set(records)
+    problems += [f"no results for {stem} yet: run `make run NB=notebooks/{stem}.ipynb`"
+                 for stem in expected if stem not in found]
+    return sorted(entries, key=lambda e: (-e.accuracy, e.name)), problems
+
+
+def format_leaderboard(entries: list[Entry]) -> str:
+    """Return the entries as a plain-text table: rank, accuracy, split, result, source."""
+    if not entries:
+        return "no results"
+    width = max(len(e.name) for e in entries)
+    lines = [f"{'#':>3}  accuracy  {'split':<16} {'result':<{width}}  source"]
+    lines += [f"{rank:>3}  {e.accuracy:>8.4f}  {e.split:<16} {e.name:<{width}}  {e.source}"
+              for rank, e in enumerate(entries, start=1)]
+    return "\n".join(lines)
+
+
+def plot_leaderboard(entries: list[Entry], title: str = "Fashion-MNIST accuracy: this project and published results"):
+    """Return a Figure with one horizontal bar per entry, best at the top, coloured by split."""
+    import matplotlib.pyplot as plt
+
+    if not entries:
+        raise ValueError("no entries to plot")
+    colors = {"test": "tab:blue", "validation": "tab:orange", "cross-validation": "tab:green",
+              "external (test)": "tab:gray"}
+    fig, ax = plt.subplots(figsize=(9, 0.24 * len(entries) + 1.2))
+    ordered = entries[::-1]  # barh draws from the bottom up
+    ax.barh(range(len(ordered)), [e.accuracy for e in ordered],
+            color=[colors.get(e.split, "tab:purple") for e in ordered])
+    ax.set_yticks(range(len(ordered)), [e.name for e in ordered], fontsize=7)
+    for i, e in enumerate(ordered):
+        ax.text(e.accuracy + 0.002, i, f"{e.accuracy:.4f}", va="center", fontsize=6.5)
+    low = min(e.accuracy for e in entries)
+    ax.set_xlim(max(0.0, (low * 20 // 1 - 1) / 20), 1.0)  # zoom in: start 0.05 below the lowest, rounded down
+    ax.set_xlabel(f"accuracy (the axis starts at {ax.get_xlim()[0]:.2f})")
+    handles = [plt.Rectangle((0, 0), 1, 1, color=c) for split, c in colors.items()
+               if any(e.split == split for e in entries)]
+    ax.legend(handles, [s for s in colors if any(e.split == s for e in entries)], fontsize=8, loc="lower right")
+    ax.grid(axis="x", alpha=0.3)
+    ax.set_title(title)
+    fig.tight_layout()
+    return fig
+
+
+def save_chart(entries: list[Entry], folder: Path | None = None) -> Path:
+    """Return the path of `leaderboard.png`, written to `folder` (default `results/`) from `plot_leaderboard`."""
+    import matplotlib.pyplot as plt
+
+    path = (Path(folder) if folder is not None else results_dir()) / CHART
+    fig = plot_leaderboard(entries)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
