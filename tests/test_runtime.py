@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import random
 import uuid
 
@@ -70,6 +71,7 @@ def test_setup_seeds_everything_and_reports(monkeypatch, capsys):
     assert "Run mode: smoke · seed 7" in out
     run = runtime.current_run()
     assert run["notebook"] == "00_data_tour" and run["mode"] == "smoke" and run["seed"] == 7
+    assert tf.get_logger().getEffectiveLevel() == logging.ERROR  # no retracing warnings or INFO lines
 
 
 def test_native_log_lines_stay_out_of_notebook_outputs():

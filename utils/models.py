@@ -27,3 +27,43 @@ def dense_model(hidden_units: int = 100, activation: str = "relu", dropout: floa
         layers.append(keras.layers.Dropout(dropout, name="dropout"))
     layers.append(keras.layers.Dense(10, activation="softmax", name="output"))
     return keras.Sequential(layers, name=name)
+
+
+def timed_fit(model: Any, x: Any, y: Any, *, batch_size: int = 32, epochs: int = 1, repeats: int = 1,
+              warmup: int = 3_200, **fit_kwargs: Any) -> tuple[float, Any]:
+    """Return (median seconds per epoch, History of the last run) of `model.fit(x, y, ...)`, fairly timed.
+
+    The model must be compiled. An untimed warm-up fit on `warmup` images first traces and compiles
+    the training step (a one-off cost that would otherwise land in the first epoch); then the weights
+    and the optimiser's state go back to where they were, so each of the `repeats` timed runs starts
+    from the model's initial state and the History shows what `epochs` epochs of training from it give.
+    `x` is an array (then `y` holds the labels) or a `tf.data.Dataset` of batches (then `y` is None
+    and `batch_size` only sizes the warm-up).
+    """
+    import contextlib
+    import time
+
+    if epochs < 1 or repeats < 1 or warmup < 1:
+        raise ValueError(f"epochs, repeats and warmup must be at least 1, not {epochs}, {repeats}, {warmup}")
+    if getattr(model, "optimizer", None) is None:
+        raise ValueError("compile the model before timing it")
+    strategy = getattr(model, "distribute_strategy", None)  # set when built under a tf.distribute strategy
+    with strategy.scope() if strategy is not None else contextlib.nullcontext():
+        model.optimizer.build(model.trainable_variables)  # create the optimiser's state now, to save it
+    weights = model.get_weights()
+    optimizer_state = [v.numpy() for v in model.optimizer.variables]
+    if y is None:  # a tf.data.Dataset of (images, labels) batches: fit must not batch or shuffle it again
+        fit_kwargs.update(batch_size=None, shuffle=False)  # (Keras warns about shuffle=True with a dataset)
+        model.fit(x.take(max(1, warmup // batch_size)), epochs=1, verbose=0, shuffle=False)
+    else:
+        fit_kwargs["batch_size"] = batch_size
+        model.fit(x[:warmup], y[:warmup], batch_size=batch_size, epochs=1, verbose=0)
+    seconds, history = [], None
+    for _ in range(repeats):
+        model.set_weights(weights)
+        for variable, value in zip(model.optimizer.variables, optimizer_state):
+            variable.assign(value)
+        started = time.perf_counter()
+        history = model.fit(x, y, epochs=epochs, verbose=0, **fit_kwargs)
+        seconds.append((time.perf_counter() - started) / epochs)
+    return sorted(seconds)[len(seconds) // 2], history

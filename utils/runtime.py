@@ -123,7 +123,7 @@ def setup(notebook: str, seed: int = DEFAULT_SEED) -> None:
     """Prepare a notebook run: seed, determinism, quiet C++ logs, and a report of where it runs.
 
     Seeds Python, NumPy and TensorFlow and makes TensorFlow's ops deterministic; keeps TensorFlow's
-    C++ log lines out of the outputs; prints versions, device and run mode. `notebook` is the
+    C++ log lines, and its Python log below ERROR, out of the outputs; prints versions, device and run mode. `notebook` is the
     notebook's file name without `.ipynb`: `record_results` names the results file after it.
     """
     if not (project_root() / "notebooks" / f"{notebook}.ipynb").is_file():
@@ -138,6 +138,9 @@ def setup(notebook: str, seed: int = DEFAULT_SEED) -> None:
 
     keras.utils.set_random_seed(seed)  # Python, NumPy and TensorFlow in one call
     tf.config.experimental.enable_op_determinism()  # same seed, same result: run to run
+    # TensorFlow's own Python log: INFO lines (tf.distribute) and "retracing" warnings when a notebook builds
+    # many models in a row. Errors still show, and so do Python warnings (Keras', scikit-learn's).
+    tf.get_logger().setLevel("ERROR")
     _state.update(notebook=notebook, mode=mode, seed=seed, started=started,
                   device=device_description())
 
