@@ -5,8 +5,8 @@ The same data (the 48,000 training images), model (`utils.models.dense_model()`,
 fast path (`steps_per_execution`: many batches per call into TensorFlow), and the NumPy network of
 notebook 02 trained by `utils.scratch.train_sgd`. Each is timed for one epoch after an untimed
 warm-up (median of `--repeats` runs from the same initial weights); op determinism is on, as in the
-notebooks, unless `--nondeterministic` is given. Prints seconds per epoch, the ratios, and each model's validation accuracy after its epoch.
-A benchmark, not a test: the numbers depend on the machine.
+notebooks, unless `--nondeterministic` is given. Prints seconds per epoch, the ratios, and each
+model's validation accuracy after its epoch. A benchmark, not a test: the numbers depend on the machine.
 
     .venv/bin/python -m benchmarks.training_speed [--repeats 3] [--steps-per-execution 1500] [--nondeterministic]
 """

@@ -1,7 +1,8 @@
-"""The dense network that notebooks 06-08 train again and again, built in one place.
+"""The dense network that notebooks 06-08 and 12 train again and again, built in one place, and a fair epoch timer.
 
-Notebook 05 builds it layer by layer and explains it; later notebooks vary how it is trained
-(optimiser, dropout, callbacks), not what it is. Keras is imported when the function is called.
+Notebook 05 builds the network layer by layer and explains it; later notebooks vary how it is trained
+(optimiser, dropout, callbacks, speed), not what it is. `timed_fit` times `fit` without counting its
+one-off warm-up (notebook 12, `benchmarks/training_speed`). Keras is imported when a function is called.
 """
 
 from __future__ import annotations
