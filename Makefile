@@ -4,20 +4,31 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NB     ?=
+# The Keras backend `make run` executes the notebooks with. TensorFlow's full runs are the committed
+# ones; under another backend the Keras-only notebooks run and their outputs go to artifacts/<backend>/.
+BACKEND ?= tensorflow
+# Colab's versions (requirements-colab.txt) in a venv of their own, with the Python nearest Colab's 3.12.
+COLAB_VENV   := .venv-colab
+COLAB_PY     := $(COLAB_VENV)/bin/python
+COLAB_STAMP  := $(COLAB_VENV)/.installed
+COLAB_PYTHON ?= $(shell tools/find_python.sh 3.12 3.11 3.13)
 
-.PHONY: help setup data run test lab readme sync clean
+.PHONY: help setup data run test test-colab lab readme sync clean
 
 help:
 	@echo "make run              set up, execute every notebook in full mode, refresh results/ and README"
 	@echo "make run NB=notebooks/00_data_tour.ipynb   the same for one notebook"
-	@echo "make test             set up, then unit tests and every notebook in smoke mode (nbval)"
+	@echo "make run BACKEND=jax  the Keras-only notebooks on JAX, outputs to artifacts/jax/"
+	@echo "make test             set up, then unit tests and every notebook in smoke mode (nbval), and the"
+	@echo "                      Keras-only notebooks in smoke mode on JAX"
+	@echo "make test-colab       the same smoke suite with Colab's versions (requirements-colab.txt)"
 	@echo "make lab              JupyterLab on notebooks/ with the project's environment"
 	@echo "make data             find, install or download Fashion-MNIST and verify it"
 
 setup: $(STAMP) data
 
 # The virtual environment, rebuilt only when requirements.txt changes.
-$(STAMP): requirements.txt
+$(STAMP): requirements.txt requirements-run.txt
 	@$(PYTHON) -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] <= (3, 13))' || { \
 	  echo "error: the pinned requirements need Python 3.11 to 3.13; $(PYTHON) is $$($(PYTHON) -V 2>&1)." \
 	       "Run make with PYTHON=python3.12 (for example)" >&2; exit 1; }
@@ -41,11 +52,24 @@ data: $(STAMP)
 	@$(PY) -m tools.data
 
 run: setup
-	$(PY) -m tools.run_notebooks $(NB)
+	KERAS_BACKEND=$(BACKEND) $(PY) -m tools.run_notebooks $(NB)
 	$(PY) -m tools.readme
 
 test: setup
-	FMNIST_RUN_MODE=smoke $(PY) -m pytest
+	KERAS_BACKEND=tensorflow FMNIST_RUN_MODE=smoke $(PY) -m pytest
+	KERAS_BACKEND=jax FMNIST_RUN_MODE=smoke $(PY) -m pytest notebooks
+
+$(COLAB_STAMP): requirements-colab.txt requirements-run.txt
+	@test -n "$(COLAB_PYTHON)" || exit 1
+	@echo "Colab's versions with $$($(COLAB_PYTHON) -V 2>&1) ($(COLAB_PYTHON))"
+	rm -rf $(COLAB_VENV)
+	$(COLAB_PYTHON) -m venv $(COLAB_VENV)
+	$(COLAB_PY) -m pip install --quiet --upgrade pip
+	$(COLAB_PY) -m pip install --quiet -r requirements-colab.txt
+	@touch $@
+
+test-colab: $(COLAB_STAMP) data
+	KERAS_BACKEND=tensorflow FMNIST_RUN_MODE=smoke $(COLAB_PY) -m pytest
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)

@@ -15,9 +15,10 @@ from utils.results import ResultsError, format_value, load_all_results, read_res
 @pytest.fixture
 def fake_run(monkeypatch):
     """Pretend utils.setup() ran for notebook 00 in the given mode, without starting TensorFlow."""
-    def start(mode: str) -> None:
+    def start(mode: str, backend: str = "tensorflow") -> None:
         monkeypatch.setattr(results, "current_run", lambda: {
-            "notebook": "00_data_tour", "mode": mode, "seed": 42, "started": 0.0, "device": "CPU (test)"})
+            "notebook": "00_data_tour", "mode": mode, "seed": 42, "started": 0.0, "device": "CPU (test)",
+            "backend": backend, "training_path": "test path"})
         monkeypatch.setattr(results, "versions", lambda: {"python": "3.x", "tensorflow": "2.x"})
         monkeypatch.setattr(results.time, "perf_counter", lambda: 12.34)
     return start
@@ -31,12 +32,24 @@ def test_full_run_writes_the_record(fake_run, tmp_path, capsys):
     assert [p.name for p in tmp_path.iterdir()] == ["00_data_tour.json"]  # no temporary file left
     assert record == {"notebook": "00_data_tour", "mode": "full",
                       "metrics": {"val_accuracy": 0.875, "n_train": 48000},
-                      "versions": {"python": "3.x", "tensorflow": "2.x"}, "device": "CPU (test)",
-                      "seconds": 12.3}
+                      "versions": {"python": "3.x", "tensorflow": "2.x"}, "backend": "tensorflow",
+                      "device": "CPU (test)", "training_path": "test path", "seconds": 12.3}
     assert list(record["metrics"]) == ["val_accuracy", "n_train"]  # order kept: the first is the headline
     out = capsys.readouterr().out
     assert "val_accuracy  0.8750" in out and "n_train       48,000" in out and "Saved to" in out
     assert str(tmp_path) not in out  # no local paths in notebook outputs
+
+
+def test_full_run_on_another_backend_leaves_the_committed_results_alone(fake_run, monkeypatch, tmp_path, capsys):
+    monkeypatch.setattr(results, "results_dir", lambda: tmp_path / "results")
+    monkeypatch.setattr(results, "artifacts_dir", lambda name: tmp_path / "artifacts" / name)
+    monkeypatch.setattr(results, "project_root", lambda: tmp_path)
+    fake_run("full", backend="jax")
+    record_results({"val_accuracy": 0.875})
+    assert not (tmp_path / "results").exists()
+    record = json.loads((tmp_path / "artifacts" / "results-jax" / "00_data_tour.json").read_text())
+    assert record["backend"] == "jax" and record["metrics"] == {"val_accuracy": 0.875}
+    assert "Saved to artifacts/results-jax/00_data_tour.json" in capsys.readouterr().out
 
 
 def test_smoke_run_never_writes(fake_run, tmp_path, capsys):

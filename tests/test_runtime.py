@@ -67,11 +67,56 @@ def test_setup_seeds_everything_and_reports(monkeypatch, capsys):
         draws.append((random.random(), np.random.rand(), float(tf.random.uniform(()))))
     assert draws[0] == draws[1]
     out = capsys.readouterr().out
-    assert "TensorFlow 2." in out and "Keras 3." in out and "Device: " in out
+    assert "TensorFlow 2." in out and "Keras 3." in out and "Keras backend: tensorflow · device: " in out
+    assert "Training path: TensorFlow on CPU, op determinism off, no XLA" in out
     assert "Run mode: smoke · seed 7" in out
     run = runtime.current_run()
     assert run["notebook"] == "00_data_tour" and run["mode"] == "smoke" and run["seed"] == 7
+    assert run["backend"] == "tensorflow" and run["training_path"].startswith("TensorFlow on CPU")
     assert tf.get_logger().getEffectiveLevel() == logging.ERROR  # no retracing warnings or INFO lines
+
+
+def test_on_a_cpu_tensorflow_trains_with_op_determinism_off_and_no_xla():
+    from tensorflow.python.framework import config as tf_config
+
+    tf_config.enable_op_determinism()  # as an earlier setup of this process might have left it
+    assert runtime.configure_training(0) == "TensorFlow on CPU, op determinism off, no XLA"
+    assert not tf_config.is_op_determinism_enabled()
+    assert runtime.fast_path(1500) == {"steps_per_execution": 1500, "jit_compile": False}
+
+
+def test_fast_path_needs_setup_and_a_positive_step_count(monkeypatch):
+    monkeypatch.setattr(runtime, "_state", {})
+    with pytest.raises(RuntimeError, match="call utils.setup"):
+        runtime.fast_path(10)
+    monkeypatch.setattr(runtime, "_state", {"jit_compile": True})
+    with pytest.raises(ValueError, match="at least 1"):
+        runtime.fast_path(0)
+
+
+def test_fast_path_compiles_a_model_that_trains_as_without_it():
+    import keras
+
+    from utils.models import dense_model
+
+    runtime.configure_training(0)
+    x = np.random.default_rng(0).random((320, 28, 28), dtype=np.float32)
+    y = np.arange(320) % 10
+    losses = []
+    for options in ({}, runtime.fast_path(10)):
+        keras.utils.set_random_seed(0)
+        model = dense_model(hidden_units=16)
+        model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", **options)
+        losses.append(model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0).history["loss"])
+        assert model.jit_compile is False  # what setup chose for TensorFlow on a CPU
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-6)  # the same mathematics, 10 steps per call
+
+
+def test_require_backend_stops_other_backends_with_one_line():
+    runtime.require_backend("tensorflow")  # this process runs TensorFlow: nothing happens
+    with pytest.raises(runtime.BackendError, match="needs KERAS_BACKEND=jax; Keras runs on tensorflow") as caught:
+        runtime.require_backend("jax")
+    assert caught.value._render_traceback_() == [f"BackendError: {caught.value}"]  # how Jupyter shows it
 
 
 def test_native_log_lines_stay_out_of_notebook_outputs():
@@ -104,3 +149,23 @@ def test_median_seconds_is_robust_to_one_slow_call(monkeypatch):
     assert len(calls) == 3
     with pytest.raises(ValueError, match="at least 1"):
         median_seconds(lambda: None, repeats=0)
+
+
+def test_a_tensorflow_notebook_on_jax_stops_at_its_first_cell_with_one_line(monkeypatch):
+    """In a real kernel with KERAS_BACKEND=jax: setup works, require_backend stops the run, one line shown."""
+    pytest.importorskip("jax")
+    from nbclient.exceptions import CellExecutionError
+
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell(setup_cell("09_autodiff_and_custom_training_loop")),
+        nbformat.v4.new_code_cell('utils.require_backend("tensorflow")\nprint("not reached")'),
+    ])
+    with pytest.raises(CellExecutionError):
+        NotebookClient(nb, timeout=300, kernel_name="python3",
+                       resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()
+    setup_text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    assert "Keras backend: jax" in setup_text and "Training path: JAX" in setup_text
+    [error] = nb.cells[1].outputs
+    assert error.output_type == "error" and error.ename == "BackendError"
+    assert len(error.traceback) == 1 and "needs KERAS_BACKEND=tensorflow; Keras runs on jax" in error.traceback[0]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import uuid
 
@@ -143,3 +144,39 @@ def test_readme_shows_the_leaderboard_chart():
     assert "](results/leaderboard.png)" in readme.README.read_text()
     chart = nbmeta.ROOT / "results" / "leaderboard.png"
     assert chart.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", "run `make readme` to draw results/leaderboard.png"
+
+
+def test_keras_backends_sorts_the_notebooks_by_what_they_import():
+    by_kind = {kind: sorted(p.name[:2] for p in nbmeta.notebook_paths() if nbmeta.keras_backends(p) == kind)
+               for kind in ("any", "tensorflow", "none")}
+    assert by_kind == {"any": ["04", "05", "06", "07", "08", "10", "11"], "tensorflow": ["09", "12"],
+                       "none": ["00", "01", "02", "03"]}
+
+
+def test_keras_only_notebooks_call_no_tensorflow():
+    """What lets them run unchanged on JAX: no `tf.` anywhere in their code."""
+    for path in nbmeta.notebook_paths():
+        if nbmeta.keras_backends(path) == "any":
+            code = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells if c.cell_type == "code")
+            assert not re.search(r"\btf\.|tensorflow", code), path.name
+
+
+def test_runner_on_another_backend_leaves_the_committed_notebook_alone(scratch_notebook, monkeypatch):
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    nb = new_notebook(cells=[new_markdown_cell("# 99 · Test"), new_code_cell("import os\nprint(os.environ['KERAS_BACKEND'])")])
+    nbformat.write(nb, scratch_notebook)
+    out = execute(scratch_notebook, mode="full")
+    assert out == ROOT / "artifacts" / "jax" / scratch_notebook.name
+    assert nbformat.read(out, as_version=4).cells[1].outputs[0].text == "jax\n"
+    assert nbformat.read(scratch_notebook, as_version=4).cells[1].outputs == []
+    out.unlink()
+
+
+def test_find_python_falls_back_to_the_nearest_and_says_so():
+    import subprocess
+
+    found = subprocess.run(["tools/find_python.sh", "3.99", "3.11"], cwd=ROOT, capture_output=True, text=True)
+    assert found.returncode == 0 and "python3.11" in found.stdout
+    assert "no Python 3.99 here; using Python 3.11" in found.stderr
+    missing = subprocess.run(["tools/find_python.sh", "3.98", "3.99"], cwd=ROOT, capture_output=True, text=True)
+    assert missing.returncode == 1 and "none of Python 3.98 3.99 found" in missing.stderr

@@ -43,6 +43,22 @@ def notebook_paths() -> list[Path]:
     return sorted(NOTEBOOKS_DIR.glob("[0-9][0-9]_*.ipynb"))
 
 
+_IMPORTS_TENSORFLOW = re.compile(r"^\s*(import tensorflow\b|from tensorflow\b)", flags=re.MULTILINE)
+_IMPORTS_KERAS = re.compile(r"^\s*(import keras\b|from keras\b)", flags=re.MULTILINE)
+
+
+def keras_backends(path: Path) -> str:
+    """Return which Keras backends a notebook runs on: "any" (Keras only), "tensorflow" or "none" (no Keras).
+
+    A notebook that imports TensorFlow teaches TensorFlow itself (09's GradientTape, 12's tf.data and
+    tf.distribute) and runs only there; one that imports only Keras runs on every backend.
+    """
+    sources = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code")
+    if _IMPORTS_TENSORFLOW.search(sources):
+        return "tensorflow"
+    return "any" if _IMPORTS_KERAS.search(sources) else "none"
+
+
 def colab_url(path: Path) -> str:
     """Return the URL that opens a notebook of this repository in Colab."""
     return f"https://colab.research.google.com/github/{GITHUB_REPO}/blob/{BRANCH}/notebooks/{Path(path).name}"

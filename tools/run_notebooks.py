@@ -3,9 +3,12 @@
     python -m tools.run_notebooks                      # every notebook, full mode, outputs saved in place
     python -m tools.run_notebooks notebooks/00_*.ipynb # some of them
     python -m tools.run_notebooks --smoke ...          # smoke mode: outputs go to artifacts/smoke/
+    KERAS_BACKEND=jax python -m tools.run_notebooks    # the Keras-only notebooks on JAX: to artifacts/jax/
 
-A full run stamps the notebook with the hash of its code cells, so the hygiene test can tell when
-code changed without a re-run. A notebook that fails is saved, with its error, under
+The committed outputs are TensorFlow's (the default backend). Under another backend only the
+notebooks that use Keras alone run, and their outputs go to artifacts/<backend>/. A full run stamps
+the notebook with the hash of its code cells, so the hygiene test can tell when code changed without
+a re-run. A notebook that fails is saved, with its error, under
 artifacts/failed/ and the committed notebook is left as it was.
 """
 
@@ -21,15 +24,22 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
-from tools.nbmeta import ROOT, code_hash, normalize_metadata, notebook_paths, sync
+from tools.nbmeta import ROOT, code_hash, keras_backends, normalize_metadata, notebook_paths, sync
+from utils.results import DEFAULT_BACKEND
 from utils.runtime import MODE_ENV_VAR
 
 CELL_TIMEOUT_S = 3600
 
 
+def backend() -> str:
+    """Return the Keras backend the kernels will use: `KERAS_BACKEND`, else TensorFlow."""
+    return os.environ.get("KERAS_BACKEND", "").strip() or DEFAULT_BACKEND
+
+
 def execute(path: Path, mode: str = "full") -> Path:
     """Run one notebook in a fresh kernel; return where the executed notebook was written."""
-    if mode == "full":
+    committed = mode == "full" and backend() == DEFAULT_BACKEND  # only these outputs replace the committed ones
+    if committed:
         sync(path)  # the setup cell and badge always match tools/nbmeta.py
     nb = nbformat.read(path, as_version=4)
     os.environ[MODE_ENV_VAR] = mode  # the kernel inherits this process's environment
@@ -46,7 +56,7 @@ def execute(path: Path, mode: str = "full") -> Path:
         raise
     nb.metadata["fmnist"] = {**nb.metadata.get("fmnist", {}), "code_sha256": code_hash(nb), "run_mode": mode}
     normalize_metadata(nb)
-    out = path if mode == "full" else ROOT / "artifacts" / "smoke" / path.name
+    out = path if committed else ROOT / "artifacts" / ("smoke" if mode == "smoke" else backend()) / path.name
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     return out
@@ -64,6 +74,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: no such notebook: {', '.join(missing)}", file=sys.stderr)
         return 2
     mode = "smoke" if args.smoke else "full"
+    if backend() != DEFAULT_BACKEND:
+        skipped = [p for p in paths if keras_backends(p) != "any"]
+        for path in skipped:
+            why = "teaches TensorFlow itself" if keras_backends(path) == "tensorflow" else "uses no Keras"
+            print(f"{path.name}: skipped on {backend()} ({why})")
+        paths = [p for p in paths if p not in skipped]
     total = time.perf_counter()
     for path in paths:
         start = time.perf_counter()

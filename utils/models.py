@@ -31,7 +31,7 @@ def dense_model(hidden_units: int = 100, activation: str = "relu", dropout: floa
 
 
 def timed_fit(model: Any, x: Any, y: Any, *, batch_size: int = 32, epochs: int = 1, repeats: int = 1,
-              warmup: int = 3_200, **fit_kwargs: Any) -> tuple[float, Any]:
+              warmup: int = 3_200, timings: list[float] | None = None, **fit_kwargs: Any) -> tuple[float, Any]:
     """Return (median seconds per epoch, History of the last run) of `model.fit(x, y, ...)`, fairly timed.
 
     The model must be compiled. An untimed warm-up fit on `warmup` images first traces and compiles
@@ -39,7 +39,8 @@ def timed_fit(model: Any, x: Any, y: Any, *, batch_size: int = 32, epochs: int =
     and the optimiser's state go back to where they were, so each of the `repeats` timed runs starts
     from the model's initial state and the History shows what `epochs` epochs of training from it give.
     `x` is an array (then `y` holds the labels) or a `tf.data.Dataset` of batches (then `y` is None
-    and `batch_size` only sizes the warm-up).
+    and `batch_size` only sizes the warm-up). If `timings` is a list, every repeat's seconds per epoch
+    are appended to it (for a range beside the median).
     """
     import contextlib
     import time
@@ -67,4 +68,6 @@ def timed_fit(model: Any, x: Any, y: Any, *, batch_size: int = 32, epochs: int =
         started = time.perf_counter()
         history = model.fit(x, y, epochs=epochs, verbose=0, **fit_kwargs)
         seconds.append((time.perf_counter() - started) / epochs)
+    if timings is not None:
+        timings.extend(seconds)
     return sorted(seconds)[len(seconds) // 2], history

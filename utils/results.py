@@ -1,9 +1,11 @@
 """The results record: each notebook's headline numbers in `results/<notebook>.json`.
 
 A notebook calls `record_results({...})` once, at its end. In a full run that writes
-`{"notebook", "mode": "full", "metrics", "versions", "device", "seconds"}`; a smoke run checks and
-prints the same record but never writes it, so smoke numbers never replace full ones. The first
-metric is the notebook's headline result in the README.
+`{"notebook", "mode": "full", "metrics", "versions", "backend", "device", "training_path", "seconds"}`;
+a smoke run checks and prints the same record but never writes it, so smoke numbers never replace full
+ones. The committed results are TensorFlow's (the default backend): a full run on another Keras
+backend writes to `artifacts/results-<backend>/` instead. The first metric is the notebook's headline
+result in the README.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from utils.runtime import current_run, project_root, versions
+from utils.runtime import artifacts_dir, current_run, project_root, versions
+
+DEFAULT_BACKEND = "tensorflow"  # the backend whose full runs are committed in results/
 
 METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REQUIRED_KEYS = ("notebook", "mode", "metrics", "versions", "seconds")
@@ -69,13 +73,17 @@ def record_results(metrics: dict[str, object], folder: Path | None = None) -> No
         "mode": run["mode"],
         "metrics": clean,
         "versions": versions(),
+        "backend": run.get("backend", DEFAULT_BACKEND),
         "device": run["device"],
+        "training_path": run.get("training_path", ""),
         "seconds": round(time.perf_counter() - float(run["started"]), 1),  # type: ignore[arg-type]
     }
     width = max(len(name) for name in clean)
     for name, value in clean.items():
         print(f"{name:<{width}}  {format_value(value)}")
-    path = (folder or results_dir()) / f"{record['notebook']}.json"
+    if folder is None:
+        folder = results_dir() if record["backend"] == DEFAULT_BACKEND else artifacts_dir(f"results-{record['backend']}")
+    path = folder / f"{record['notebook']}.json"
     if record["mode"] != "full":
         print(f"Smoke run: {path.parent.name}/{path.name} is left as it is (only full runs write results).")
         return
@@ -86,7 +94,8 @@ def record_results(metrics: dict[str, object], folder: Path | None = None) -> No
         f.write("\n")
     os.chmod(tmp, 0o644)  # mkstemp makes files private; results are for everyone
     os.replace(tmp, path)
-    print(f"Saved to {path.parent.name}/{path.name}")
+    shown = path.relative_to(project_root()) if path.is_relative_to(project_root()) else f"{path.parent.name}/{path.name}"
+    print(f"Saved to {shown}")
 
 
 def read_results(path: Path) -> dict:

@@ -1,8 +1,12 @@
-"""What every notebook does first: seed, quiet TensorFlow's C++ logs, report versions, pick the run mode.
+"""What every notebook does first: seed, quiet TensorFlow's C++ logs, choose how to train, report, pick the run mode.
 
 Run mode: `full` (the default, what a person gets) or `smoke` (set `FMNIST_RUN_MODE=smoke`, as
 `make test` does): the same code on less data and fewer epochs, so CI runs every notebook in minutes.
 Notebooks ask for sizes with `by_mode(full=20, smoke=1)` instead of writing their own `if`s.
+
+Training path: `setup` decides once how Keras trains fastest while staying bit-for-bit reproducible
+(same seed, same machine, same weights; `tests/test_reproducible.py` checks it in separate processes),
+and `fast_path(...)` hands that choice to `compile`. Notebook 12 explains and measures it.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ MODES = ("full", "smoke")
 DEFAULT_SEED = 42
 NATIVE_LOG = Path("artifacts") / "logs" / "native-stderr.log"  # relative to the project root
 
-DISPLAY_NAMES = {"python": "Python", "tensorflow": "TensorFlow", "keras": "Keras", "numpy": "NumPy"}
+DISPLAY_NAMES = {"python": "Python", "tensorflow": "TensorFlow", "keras": "Keras", "numpy": "NumPy", "jax": "JAX",
+                 "torch": "PyTorch"}
 
 _state: dict[str, object] = {}
 
@@ -92,24 +97,41 @@ def quiet_native_logs(log_file: Path | None = None) -> Path | None:
     return log_file
 
 
-def device_description() -> str:
-    """Return the device TensorFlow will train on, e.g. "GPU: NVIDIA H100" or "CPU (2 cores, no GPU)"."""
-    import tensorflow as tf
+def keras_backend() -> str:
+    """Return the Keras backend this process uses ("tensorflow", "jax", "torch"), imported if need be."""
+    import keras
 
-    gpus = tf.config.list_physical_devices("GPU")
-    if gpus:
+    return keras.backend.backend()
+
+
+def device_description() -> str:
+    """Return the device Keras will train on, e.g. "GPU: NVIDIA H100" or "CPU (2 cores, no GPU)"."""
+    backend = keras_backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+
+        gpus = tf.config.list_physical_devices("GPU")
         names = [tf.config.experimental.get_device_details(g).get("device_name", g.name) for g in gpus]
-        return "GPU: " + ", ".join(names)
-    return f"CPU ({os.cpu_count()} cores, no GPU)"
+    elif backend == "jax":
+        import jax
+
+        names = [d.device_kind for d in jax.devices() if d.platform != "cpu"]
+    else:
+        import torch
+
+        names = [torch.cuda.get_device_name(i) for i in range(torch.cuda.device_count())]
+    return "GPU: " + ", ".join(names) if names else f"CPU ({os.cpu_count()} cores, no GPU)"
 
 
 def versions() -> dict[str, str]:
-    """Return the versions that matter for reproducing a result."""
+    """Return the versions that matter for reproducing a result: Python, the Keras backend, Keras, NumPy."""
+    import importlib
+
     import keras
     import numpy as np
-    import tensorflow as tf
 
-    found = {"python": platform.python_version(), "tensorflow": tf.__version__,
+    backend = keras_backend()
+    found = {"python": platform.python_version(), backend: importlib.import_module(backend).__version__,
              "keras": keras.__version__, "numpy": np.__version__}
     try:
         import sklearn
@@ -119,12 +141,76 @@ def versions() -> dict[str, str]:
     return found
 
 
-def setup(notebook: str, seed: int = DEFAULT_SEED) -> None:
-    """Prepare a notebook run: seed, determinism, quiet C++ logs, and a report of where it runs.
+def configure_training(seed: int = DEFAULT_SEED) -> str:
+    """Seed everything and choose the fastest bit-reproducible way to train here; return the choice in words.
 
-    Seeds Python, NumPy and TensorFlow and makes TensorFlow's ops deterministic; keeps TensorFlow's
-    C++ log lines, and its Python log below ERROR, out of the outputs; prints versions, device and run mode. `notebook` is the
-    notebook's file name without `.ipynb`: `record_results` names the results file after it.
+    TensorFlow on a CPU: op determinism off, no XLA. Its CPU kernels give the same bits run after
+    run on one machine without it (`tests/test_reproducible.py`), and XLA was no faster on our CPUs
+    for these small networks, and twice as slow with dropout (`benchmarks/training_speed.py`).
+    TensorFlow on a GPU: op determinism on, since some GPU kernels are otherwise not deterministic.
+    JAX: its own XLA compilation, deterministic on a CPU. `fast_path()` hands the choice to `compile`.
+    """
+    import keras
+
+    keras.utils.set_random_seed(seed)  # Python, NumPy, TensorFlow (if installed) and Keras' own generator
+    backend = keras_backend()
+    if backend == "tensorflow":
+        import tensorflow as tf
+        from tensorflow.python.framework import config as tf_config  # has the switch back off, too
+
+        # TensorFlow's own Python log: INFO lines (tf.distribute) and "retracing" warnings when a notebook
+        # builds many models in a row. Errors still show, and so do Python warnings (Keras', scikit-learn's).
+        tf.get_logger().setLevel("ERROR")
+        _state.update(jit_compile=False)
+        if tf.config.list_physical_devices("GPU"):
+            tf_config.enable_op_determinism()
+            return "TensorFlow on GPU, op determinism on, no XLA"
+        tf_config.disable_op_determinism()  # the default; undoes an earlier setup in this process
+        return "TensorFlow on CPU, op determinism off, no XLA"
+    if backend == "jax":
+        _state.update(jit_compile=True)
+        return "JAX, compiled with XLA"
+    _state.update(jit_compile=False)
+    return f"{backend}, eager"
+
+
+def fast_path(steps_per_execution: int = 1) -> dict[str, object]:
+    """Return `compile` keyword arguments for the path `setup` chose: `model.compile(..., **fast_path(1500))`.
+
+    `steps_per_execution` batches run per call from Python into the backend (one epoch's worth removes
+    almost all per-step overhead); `jit_compile` says whether to compile with XLA, as `setup` chose.
+    Neither changes the mathematics, only how fast it runs (notebook 12).
+    """
+    if steps_per_execution < 1:
+        raise ValueError(f"steps_per_execution must be at least 1, not {steps_per_execution}")
+    if "jit_compile" not in _state:
+        raise RuntimeError("call utils.setup('<notebook name>') first: it chooses the training path")
+    return {"steps_per_execution": steps_per_execution, "jit_compile": _state["jit_compile"]}
+
+
+class BackendError(RuntimeError):
+    """A notebook needs another Keras backend; shown in Jupyter as one line, without a traceback."""
+
+    def _render_traceback_(self) -> list[str]:  # IPython's hook for how an exception is displayed
+        return [f"{type(self).__name__}: {self}"]
+
+
+def require_backend(backend: str) -> None:
+    """Stop a notebook that teaches one backend's own API (e.g. TensorFlow's) when Keras runs on another."""
+    found = keras_backend()
+    if found != backend:
+        raise BackendError(f"this notebook teaches {DISPLAY_NAMES.get(backend, backend)} itself and needs "
+                           f"KERAS_BACKEND={backend}; Keras runs on {found} here. Unset KERAS_BACKEND "
+                           f"or set it to {backend}, then restart the kernel.")
+
+
+def setup(notebook: str, seed: int = DEFAULT_SEED) -> None:
+    """Prepare a notebook run: seed, training path, quiet C++ logs, and a report of where it runs.
+
+    Seeds Python, NumPy and the Keras backend and chooses how to train (`configure_training`); keeps
+    TensorFlow's C++ log lines, and its Python log below ERROR, out of the outputs; prints versions,
+    backend, device, training path and run mode. `notebook` is the notebook's file name without
+    `.ipynb`: `record_results` names the results file after it.
     """
     if not (project_root() / "notebooks" / f"{notebook}.ipynb").is_file():
         raise ValueError(f"setup({notebook!r}): there is no notebooks/{notebook}.ipynb; "
@@ -132,27 +218,20 @@ def setup(notebook: str, seed: int = DEFAULT_SEED) -> None:
     started = time.perf_counter()
     mode = run_mode()
     log_file = quiet_native_logs()
-
-    import keras
-    import tensorflow as tf
-
-    keras.utils.set_random_seed(seed)  # Python, NumPy and TensorFlow in one call
-    tf.config.experimental.enable_op_determinism()  # same seed, same result: run to run
-    # TensorFlow's own Python log: INFO lines (tf.distribute) and "retracing" warnings when a notebook builds
-    # many models in a row. Errors still show, and so do Python warnings (Keras', scikit-learn's).
-    tf.get_logger().setLevel("ERROR")
-    _state.update(notebook=notebook, mode=mode, seed=seed, started=started,
-                  device=device_description())
+    training_path = configure_training(seed)
+    _state.update(notebook=notebook, mode=mode, seed=seed, started=started, backend=keras_backend(),
+                  device=device_description(), training_path=training_path)
 
     print(" · ".join(f"{DISPLAY_NAMES.get(name, name)} {version}" for name, version in versions().items()))
-    print(f"Device: {_state['device']}")
+    print(f"Keras backend: {_state['backend']} · device: {_state['device']}")
+    print(f"Training path: {training_path}")
     print(f"Run mode: {mode} · seed {seed}")
     if log_file is not None:
         print(f"TensorFlow's C++ log lines go to {log_file.relative_to(project_root())}")
 
 
 def current_run() -> dict[str, object]:
-    """Return what `setup` recorded (notebook, mode, seed, start time, device); error if it was not called."""
-    if not _state:
+    """Return what `setup` recorded (notebook, mode, seed, start time, backend, device, path); error before it."""
+    if "notebook" not in _state:
         raise RuntimeError("call utils.setup('<notebook name>') first, in the notebook's first code cell")
     return dict(_state)
