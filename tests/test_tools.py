@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import uuid
@@ -165,7 +166,9 @@ def test_runner_on_another_backend_leaves_the_committed_notebook_alone(scratch_n
     monkeypatch.setenv("KERAS_BACKEND", "jax")
     nb = new_notebook(cells=[new_markdown_cell("# 99 · Test"), new_code_cell("import os\nprint(os.environ['KERAS_BACKEND'])")])
     nbformat.write(nb, scratch_notebook)
+    monkeypatch.setenv("FMNIST_RUN_MODE", "smoke")
     out = execute(scratch_notebook, mode="full")
+    assert os.environ["FMNIST_RUN_MODE"] == "smoke"  # the kernel ran in full mode; this process is as it was
     assert out == ROOT / "artifacts" / "jax" / scratch_notebook.name
     assert nbformat.read(out, as_version=4).cells[1].outputs[0].text == "jax\n"
     assert nbformat.read(scratch_notebook, as_version=4).cells[1].outputs == []

@@ -42,10 +42,11 @@ def execute(path: Path, mode: str = "full") -> Path:
     if committed:
         sync(path)  # the setup cell and badge always match tools/nbmeta.py
     nb = nbformat.read(path, as_version=4)
-    os.environ[MODE_ENV_VAR] = mode  # the kernel inherits this process's environment
     client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", record_timing=False,
                             extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP notice
                             resources={"metadata": {"path": str(path.parent)}})
+    before = os.environ.get(MODE_ENV_VAR)
+    os.environ[MODE_ENV_VAR] = mode  # the kernel inherits this process's environment
     try:
         client.execute()
     except CellExecutionError:
@@ -54,6 +55,11 @@ def execute(path: Path, mode: str = "full") -> Path:
         nbformat.write(nb, failed)
         print(f"  failed: the notebook with its error is in {failed.relative_to(ROOT)}", file=sys.stderr)
         raise
+    finally:  # leave this process's run mode as it was (pytest runs notebooks in smoke mode after this)
+        if before is None:
+            os.environ.pop(MODE_ENV_VAR, None)
+        else:
+            os.environ[MODE_ENV_VAR] = before
     nb.metadata["fmnist"] = {**nb.metadata.get("fmnist", {}), "code_sha256": code_hash(nb), "run_mode": mode}
     normalize_metadata(nb)
     out = path if committed else ROOT / "artifacts" / ("smoke" if mode == "smoke" else backend()) / path.name
