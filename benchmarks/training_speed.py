@@ -34,6 +34,7 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -44,6 +45,7 @@ SEED = 42
 ROOT = Path(__file__).resolve().parent.parent
 BACKENDS = ("tensorflow", "jax")  # Keras backends measured when installed
 RESULT_MARK = "RESULT "
+T = TypeVar("T")
 
 
 def _data(n_images: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -72,7 +74,8 @@ def keras_rows(n_images: int, repeats: int) -> list[dict]:
         from tensorflow.python.framework import config as tf_config  # has the switch back off, too
 
         tf.get_logger().setLevel("ERROR")
-        ways = [("TensorFlow: plain fit, op determinism on", True, 1, False, 0.0),
+        ways: list[tuple[str, bool | None, int, bool, float]] = [  # label, op determinism, steps per call, XLA, dropout
+                ("TensorFlow: plain fit, op determinism on", True, 1, False, 0.0),
                 (f"TensorFlow: fast path (steps_per_execution={steps}), op determinism on", True, steps, False, 0.0),
                 ("TensorFlow: fast path, op determinism off (the notebooks' path)", False, steps, False, 0.0),
                 ("TensorFlow: fast path + XLA, op determinism off", False, steps, True, 0.0),
@@ -84,8 +87,10 @@ def keras_rows(n_images: int, repeats: int) -> list[dict]:
                 (f"{name}: fast path (steps_per_execution={steps})", None, steps, True, 0.0)]
     rows = []
     for label, determinism, steps_per_execution, jit_compile, dropout in ways:
-        if determinism is not None:
-            tf_config.enable_op_determinism() if determinism else tf_config.disable_op_determinism()
+        if determinism:
+            tf_config.enable_op_determinism()
+        elif determinism is False:
+            tf_config.disable_op_determinism()
         keras.utils.set_random_seed(SEED)
         model = dense_model(HIDDEN, dropout=dropout)
         model.compile(optimizer=keras.optimizers.SGD(LEARNING_RATE), loss="sparse_categorical_crossentropy",
@@ -96,8 +101,8 @@ def keras_rows(n_images: int, repeats: int) -> list[dict]:
     return rows
 
 
-def _timings(fn: Callable[[], object], repeats: int) -> tuple[list[float], object]:
-    timings, result = [], None
+def _timings(fn: Callable[[], T], repeats: int) -> tuple[list[float], T]:
+    timings = []
     for _ in range(repeats):
         started = time.perf_counter()
         result = fn()
@@ -201,7 +206,7 @@ def numpy_rows(n_images: int, repeats: int) -> list[dict]:
         floor = arithmetic_floor(len(x), repeats)
     return [_row("NumPy: notebook 02's TwoLayerNet and train_sgd", project_timings, net.accuracy(x_val, y_val)),
             _row("NumPy: a loop written for speed (float32, in place, 1 thread)", fast_timings,
-                 numpy_accuracy(weights, x_val, y_val)),  # type: ignore[arg-type]
+                 numpy_accuracy(weights, x_val, y_val)),
             _row("arithmetic floor: the matrix products alone", floor, float("nan"))]
 
 
@@ -234,7 +239,7 @@ def measure(n_images: int = 48_000, repeats: int = 5, backends: list[str] | None
         command = [sys.executable, "-m", "benchmarks.training_speed", "--worker", backend,
                    "--images", str(n_images), "--repeats", str(repeats)]
         env = {**os.environ, "KERAS_BACKEND": backend, "TF_CPP_MIN_LOG_LEVEL": "2"}
-        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1_800)
+        done = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=1_800, check=False)
         lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_MARK)]
         if done.returncode != 0 or not lines:
             raise RuntimeError(f"timing Keras on {backend} failed:\n{done.stderr[-2000:]}")

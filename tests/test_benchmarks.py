@@ -31,7 +31,8 @@ def test_numpy_fast_loop_learns():
     weights = training_speed.he_weights()
     before = training_speed.numpy_accuracy(weights, x_val, y_val[:2_000])
     training_speed.numpy_fast_epoch(x, y[:6_400], weights)
-    assert before < 0.3 < 0.7 < training_speed.numpy_accuracy(weights, x_val, y_val[:2_000])
+    after = training_speed.numpy_accuracy(weights, x_val, y_val[:2_000])
+    assert before < 0.3 and after > 0.7, f"accuracy {before:.3f} before one epoch, {after:.3f} after"
 
 
 def test_arithmetic_floor_times_each_repeat():

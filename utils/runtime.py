@@ -145,8 +145,9 @@ def configure_training(seed: int = DEFAULT_SEED) -> str:
     """Seed everything and choose the fastest bit-reproducible way to train here; return the choice in words.
 
     TensorFlow on a CPU: op determinism off, no XLA. Its CPU kernels give the same bits run after
-    run on one machine without it (`tests/test_reproducible.py`), and XLA was no faster on our CPUs
-    for these small networks, and twice as slow with dropout (`benchmarks/training_speed.py`).
+    run on one machine without it (`tests/test_reproducible.py`), and XLA was not clearly faster on
+    the CPU we measured for these small networks, and about 3x slower with dropout
+    (`benchmarks/training_speed.py`).
     TensorFlow on a GPU: op determinism on, since some GPU kernels are otherwise not deterministic.
     JAX: its own XLA compilation, deterministic on a CPU. `fast_path()` hands the choice to `compile`.
     """
