@@ -4,6 +4,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 NB     ?=
+SEEDS  ?= 1 2 3
 # The Keras backend `make run` executes the notebooks with. TensorFlow's full runs are the committed
 # ones; under another backend the Keras-only notebooks run and their outputs go to artifacts/<backend>/.
 BACKEND ?= tensorflow
@@ -13,12 +14,15 @@ COLAB_PY     := $(COLAB_VENV)/bin/python
 COLAB_STAMP  := $(COLAB_VENV)/.installed
 COLAB_PYTHON ?= $(shell tools/find_python.sh 3.12 3.11 3.13)
 
-.PHONY: help setup data run test test-colab lab readme sync clean
+.PHONY: help setup data run seeds test test-colab lab readme sync clean
 
 help:
 	@echo "make run              set up, execute every notebook in full mode, refresh results/ and README"
 	@echo "make run NB=notebooks/00_data_tour.ipynb   the same for one notebook"
 	@echo "make run BACKEND=jax  the Keras-only notebooks on JAX, outputs to artifacts/jax/"
+	@echo "make seeds NB=notebooks/07_overfitting_and_dropout.ipynb SEEDS=\"1 2 3\""
+	@echo "                      run notebooks in full mode under other seeds (outputs to artifacts/seeds/),"
+	@echo "                      summarise each metric's spread in results/seeds/ and the README"
 	@echo "make test             set up, then unit tests and every notebook in smoke mode (nbval), and the"
 	@echo "                      Keras-only notebooks in smoke mode on JAX"
 	@echo "make test-colab       the same smoke suite with Colab's versions (requirements-colab.txt)"
@@ -53,6 +57,12 @@ data: $(STAMP)
 
 run: setup
 	KERAS_BACKEND=$(BACKEND) $(PY) -m tools.run_notebooks $(NB)
+	$(PY) -m tools.readme
+
+# Seed runs are separate from `make run`: NB is required (one or more notebooks), SEEDS defaults to 1 2 3.
+seeds: setup
+	@test -n "$(NB)" || { echo "error: name the notebooks: make seeds NB=notebooks/07_overfitting_and_dropout.ipynb" >&2; exit 2; }
+	$(PY) -m tools.seeds $(NB) --seeds $(SEEDS)
 	$(PY) -m tools.readme
 
 test: setup

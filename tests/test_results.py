@@ -15,9 +15,10 @@ from utils.results import ResultsError, format_value, load_all_results, read_res
 @pytest.fixture
 def fake_run(monkeypatch):
     """Pretend utils.setup() ran for notebook 00 in the given mode, without starting TensorFlow."""
-    def start(mode: str, backend: str = "tensorflow") -> None:
+    def start(mode: str, backend: str = "tensorflow", seed: int = 42) -> None:
+        monkeypatch.delenv("FMNIST_RESULTS_DIR", raising=False)
         monkeypatch.setattr(results, "current_run", lambda: {
-            "notebook": "00_data_tour", "mode": mode, "seed": 42, "started": 0.0, "device": "CPU (test)",
+            "notebook": "00_data_tour", "mode": mode, "seed": seed, "started": 0.0, "device": "CPU (test)",
             "backend": backend, "training_path": "test path"})
         monkeypatch.setattr(results, "versions", lambda: {"python": "3.x", "tensorflow": "2.x"})
         monkeypatch.setattr(results.time, "perf_counter", lambda: 12.34)
@@ -33,7 +34,7 @@ def test_full_run_writes_the_record(fake_run, tmp_path, capsys):
     assert record == {"notebook": "00_data_tour", "mode": "full",
                       "metrics": {"val_accuracy": 0.875, "n_train": 48000},
                       "versions": {"python": "3.x", "tensorflow": "2.x"}, "backend": "tensorflow",
-                      "device": "CPU (test)", "training_path": "test path", "seconds": 12.3}
+                      "device": "CPU (test)", "training_path": "test path", "seed": 42, "seconds": 12.3}
     assert list(record["metrics"]) == ["val_accuracy", "n_train"]  # order kept: the first is the headline
     out = capsys.readouterr().out
     assert "val_accuracy  0.8750" in out and "n_train       48,000" in out and "Saved to" in out
@@ -50,6 +51,27 @@ def test_full_run_on_another_backend_leaves_the_committed_results_alone(fake_run
     record = json.loads((tmp_path / "artifacts" / "results-jax" / "00_data_tour.json").read_text())
     assert record["backend"] == "jax" and record["metrics"] == {"val_accuracy": 0.875}
     assert "Saved to artifacts/results-jax/00_data_tour.json" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("seed", [1, 0])
+def test_full_run_under_another_seed_leaves_the_committed_results_alone(fake_run, monkeypatch, tmp_path, capsys, seed):
+    monkeypatch.setattr(results, "results_dir", lambda: tmp_path / "results")
+    monkeypatch.setattr(results, "artifacts_dir", lambda name: tmp_path / "artifacts" / name)
+    monkeypatch.setattr(results, "project_root", lambda: tmp_path)
+    fake_run("full", seed=seed)
+    record_results({"val_accuracy": 0.875})
+    assert not (tmp_path / "results").exists()
+    record = json.loads((tmp_path / "artifacts" / f"results-seed-{seed}" / "00_data_tour.json").read_text())
+    assert record["seed"] == seed
+
+
+def test_results_dir_variable_names_the_folder(fake_run, monkeypatch, tmp_path):
+    monkeypatch.setattr(results, "results_dir", lambda: tmp_path / "results")
+    fake_run("full")
+    monkeypatch.setenv("FMNIST_RESULTS_DIR", str(tmp_path / "elsewhere"))
+    record_results({"val_accuracy": 0.875})
+    assert not (tmp_path / "results").exists()
+    assert json.loads((tmp_path / "elsewhere" / "00_data_tour.json").read_text())["seed"] == 42
 
 
 def test_smoke_run_never_writes(fake_run, tmp_path, capsys):

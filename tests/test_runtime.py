@@ -22,6 +22,17 @@ def test_run_mode_defaults_to_full(monkeypatch):
     assert by_mode(full=20, smoke=1) == 20
 
 
+def test_run_seed_comes_from_the_environment(monkeypatch):
+    monkeypatch.delenv("FMNIST_SEED", raising=False)
+    assert runtime.run_seed() == 42
+    monkeypatch.setenv("FMNIST_SEED", " 7 ")
+    assert runtime.run_seed() == 7
+    for bad in ("-1", "1.5", "forty-two", str(2**32)):
+        monkeypatch.setenv("FMNIST_SEED", bad)
+        with pytest.raises(ValueError, match="FMNIST_SEED"):
+            runtime.run_seed()
+
+
 def test_smoke_mode(monkeypatch):
     monkeypatch.setenv("FMNIST_RUN_MODE", "Smoke ")
     assert run_mode() == "smoke"
@@ -61,11 +72,15 @@ def test_setup_seeds_everything_and_reports(monkeypatch, capsys):
     import tensorflow as tf
 
     monkeypatch.setenv("FMNIST_RUN_MODE", "smoke")
+    monkeypatch.setenv("FMNIST_SEED", "7")
     draws = []
     for _ in range(2):
-        setup("00_data_tour", seed=7)
+        assert setup("00_data_tour") == 7
         draws.append((random.random(), np.random.rand(), float(tf.random.uniform(()))))
     assert draws[0] == draws[1]
+    assert setup("00_data_tour", seed=8) == 8  # an explicit seed wins over FMNIST_SEED
+    assert (random.random(), np.random.rand(), float(tf.random.uniform(()))) != draws[0]
+    setup("00_data_tour", seed=7)
     out = capsys.readouterr().out
     assert "TensorFlow 2." in out and "Keras 3." in out and "Keras backend: tensorflow · device: " in out
     assert "Training path: TensorFlow on CPU, op determinism off, no XLA" in out

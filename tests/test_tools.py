@@ -22,7 +22,7 @@ def test_setup_cell_and_badge_come_from_one_constant():
     cell = setup_cell("07_dropout")
     assert f'REPO_URL = "https://github.com/{nbmeta.GITHUB_REPO}.git"' in cell
     assert cell.count(nbmeta.GITHUB_REPO) == 1
-    assert cell.rstrip().splitlines()[-1].startswith('utils.setup("07_dropout")')
+    assert cell.rstrip().splitlines()[-1].startswith('SEED = utils.setup("07_dropout")')
     compile(cell, "setup_cell", "exec")
     url = colab_url(ROOT / "notebooks" / "07_dropout.ipynb")
     assert url == f"https://colab.research.google.com/github/{nbmeta.GITHUB_REPO}/blob/main/notebooks/07_dropout.ipynb"
@@ -183,3 +183,28 @@ def test_find_python_falls_back_to_the_nearest_and_says_so():
     assert "no Python 3.99 here; using Python 3.11" in found.stderr
     missing = subprocess.run(["tools/find_python.sh", "3.98", "3.99"], cwd=ROOT, capture_output=True, text=True, check=False)
     assert missing.returncode == 1 and "none of Python 3.98 3.99 found" in missing.stderr
+
+
+def test_readme_shows_the_spread_over_seeds_of_current_code_only(monkeypatch, tmp_path):
+    summary = {"metrics": {"val_accuracy": {"n": 4, "mean": 0.88321, "std": 0.00213, "min": 0.8805, "max": 0.8861},
+                           "seconds": {"n": 2, "mean": 1234.0, "std": 56.0, "min": 1194.0, "max": 1273.0},
+                           "one": {"n": 1, "mean": 1.0, "std": 0.0, "min": 1.0, "max": 1.0}}, "failed": {}}
+    assert readme.spread_text(summary, "val_accuracy") == "0.8832 +/- 0.0021 (0.8805-0.8861, 4 seeds)"
+    assert readme.spread_text(summary, "seconds") == "1,234 +/- 56.00 (1,194-1,273, 2 seeds)"
+    assert readme.spread_text(summary, "one") == "" and readme.spread_text(None, "x") == ""
+    summary["failed"] = {"2": {"cell": 12, "error": "AssertionError"}}
+    assert readme.spread_text(summary, "val_accuracy").endswith(", failed under seed 2")
+    # A summary of older code is not shown.
+    notebook = tmp_path / "notebooks" / "07_x.ipynb"
+    notebook.parent.mkdir()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("x = 1")]
+    nbformat.write(nb, notebook)
+    (tmp_path / "results" / "seeds").mkdir(parents=True)
+    summary_path = tmp_path / "results" / "seeds" / "07_x.json"
+    monkeypatch.setattr(readme, "ROOT", tmp_path)
+    monkeypatch.setattr(readme, "notebook_paths", lambda: [notebook])
+    summary_path.write_text(json.dumps({**summary, "code_sha256": "older"}))
+    assert readme.seed_summaries() == {}
+    summary_path.write_text(json.dumps({**summary, "code_sha256": nbmeta.code_hash(nb)}))
+    assert list(readme.seed_summaries()) == ["07_x"]

@@ -35,7 +35,8 @@ sys.path.insert(0, str(next(p for p in (Path.cwd(), Path.cwd().parent, Path("{cl
                             if (p / "utils" / "__init__.py").is_file()).resolve()))
 import utils
 
-utils.setup("{stem}")  # seed, quiet TensorFlow's C++ logs, print versions, device and run mode'''
+# Seed (FMNIST_SEED, default 42), quiet TensorFlow's C++ logs, print versions, device and run mode.
+SEED = utils.setup("{stem}")  # every model below trains from this seed'''
 
 
 def notebook_paths() -> list[Path]:

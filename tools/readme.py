@@ -8,12 +8,13 @@ the leaderboard chart `results/leaderboard.png` (it shows every notebook's lates
 from __future__ import annotations
 
 import argparse
+import json
 import re
 import sys
 
 import nbformat
 
-from tools.nbmeta import ROOT, colab_badge, notebook_paths, title
+from tools.nbmeta import ROOT, code_hash, colab_badge, notebook_paths, title
 from utils.leaderboard import collect, save_chart
 from utils.results import format_value, load_all_results
 
@@ -25,9 +26,32 @@ def _by_notebook() -> dict[str, dict]:
     return {record["notebook"]: record for record in load_all_results(ROOT / "results")}
 
 
+def seed_summaries() -> dict[str, dict]:
+    """Return `results/seeds/<notebook>.json` of every notebook whose summary ran its current code."""
+    found = {}
+    for path in notebook_paths():
+        summary_path = ROOT / "results" / "seeds" / f"{path.stem}.json"
+        if summary_path.is_file():
+            summary = json.loads(summary_path.read_text())
+            if summary.get("code_sha256") == code_hash(nbformat.read(path, as_version=4)):
+                found[path.stem] = summary
+    return found
+
+
+def spread_text(summary: dict | None, name: str) -> str:
+    """Return one metric's spread over seeds as the README shows it, e.g. "0.8832 +/- 0.0021 (0.8805-0.8861, 4 seeds)"."""
+    metric = (summary or {}).get("metrics", {}).get(name)
+    if not metric or metric["n"] < 2:
+        return ""
+    fmt = (lambda v: format_value(v)) if abs(metric["mean"]) >= 1 else (lambda v: f"{v:.4f}")
+    text = f"{fmt(metric['mean'])} +/- {fmt(metric['std'])} ({fmt(metric['min'])}-{fmt(metric['max'])}, {metric['n']} seeds)"
+    failed = (summary or {}).get("failed", {})
+    return text + (f", failed under seed {', '.join(failed)}" if failed else "")
+
+
 def notebooks_table() -> str:
     """Return the Markdown table of notebooks: number, title, what you learn, headline, run time, Colab."""
-    results = _by_notebook()
+    results, summaries = _by_notebook(), seed_summaries()
     rows = ["| # | Notebook | What you learn | Headline result | Full run | Colab |",
             "|---|---|---|---|---|---|"]
     for path in notebook_paths():
@@ -37,6 +61,8 @@ def notebooks_table() -> str:
         if record:
             name, value = next(iter(record["metrics"].items()))
             headline, seconds = f"`{name}` = {format_value(value)}", f"{record['seconds']:.0f} s"
+            spread = spread_text(summaries.get(path.stem), name)
+            headline += f" (over seeds: {spread})" if spread else ""
         else:
             headline, seconds = "not run yet", ""
         number, heading = path.stem[:2], title(nb).split("·")[-1].strip()
@@ -52,10 +78,11 @@ def notebooks_table() -> str:
 
 def results_table() -> str:
     """Return the Markdown table of every recorded metric, notebook by notebook."""
-    rows = ["| Notebook | Metric | Value |", "|---|---|---:|"]
+    summaries = seed_summaries()
+    rows = ["| Notebook | Metric | Value (seed 42) | Over seeds: mean +/- sd (min-max, seeds) |", "|---|---|---:|---|"]
     for stem, record in _by_notebook().items():
         for name, value in record["metrics"].items():
-            rows.append(f"| {stem} | `{name}` | {format_value(value)} |")
+            rows.append(f"| {stem} | `{name}` | {format_value(value)} | {spread_text(summaries.get(stem), name)} |")
     return "\n".join(rows)
 
 

@@ -36,36 +36,55 @@ def backend() -> str:
     return os.environ.get("KERAS_BACKEND", "").strip() or DEFAULT_BACKEND
 
 
-def execute(path: Path, mode: str = "full") -> Path:
-    """Run one notebook in a fresh kernel; return where the executed notebook was written."""
-    committed = mode == "full" and backend() == DEFAULT_BACKEND  # only these outputs replace the committed ones
+def execute(path: Path, mode: str = "full", out: Path | None = None, env: dict[str, str] | None = None) -> Path:
+    """Run one notebook in a fresh kernel; return where the executed notebook was written.
+
+    By default a full TensorFlow run replaces the committed notebook and any other run goes to
+    artifacts/; `out` names another file (the committed notebook is then left alone). `env` adds
+    environment variables for the kernel (for example FMNIST_SEED).
+    """
+    committed = out is None and mode == "full" and backend() == DEFAULT_BACKEND  # replaces the committed one
     if committed:
         sync(path)  # the setup cell and badge always match tools/nbmeta.py
     nb = nbformat.read(path, as_version=4)
     client = NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3", record_timing=False,
                             extra_arguments=["--IPKernelApp.log_level=ERROR"],  # no TCP notice
                             resources={"metadata": {"path": str(path.parent)}})
-    before = os.environ.get(MODE_ENV_VAR)
-    os.environ[MODE_ENV_VAR] = mode  # the kernel inherits this process's environment
+    changes = {MODE_ENV_VAR: mode, **(env or {})}
+    before = {name: os.environ.get(name) for name in changes}
+    os.environ.update(changes)  # the kernel inherits this process's environment
     try:
         client.execute()
     except CellExecutionError:
-        failed = ROOT / "artifacts" / "failed" / path.name
+        failed = out.with_name(out.stem + ".failed.ipynb") if out else ROOT / "artifacts" / "failed" / path.name
         failed.parent.mkdir(parents=True, exist_ok=True)
         nbformat.write(nb, failed)
-        print(f"  failed: the notebook with its error is in {failed.relative_to(ROOT)}", file=sys.stderr)
+        shown = failed.relative_to(ROOT) if failed.is_relative_to(ROOT) else failed
+        print(f"  failed: the notebook with its error is in {shown}", file=sys.stderr)
         raise
-    finally:  # leave this process's run mode as it was (pytest runs notebooks in smoke mode after this)
-        if before is None:
-            os.environ.pop(MODE_ENV_VAR, None)
-        else:
-            os.environ[MODE_ENV_VAR] = before
+    finally:  # leave this process's environment as it was (pytest runs notebooks in smoke mode after this)
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
     nb.metadata["fmnist"] = {**nb.metadata.get("fmnist", {}), "code_sha256": code_hash(nb), "run_mode": mode}
     normalize_metadata(nb)
-    out = path if committed else ROOT / "artifacts" / ("smoke" if mode == "smoke" else backend()) / path.name
+    if out is None:
+        out = path if committed else ROOT / "artifacts" / ("smoke" if mode == "smoke" else backend()) / path.name
     out.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, out)
     return out
+
+
+def failed_cell(path: Path) -> tuple[int, str] | None:
+    """Return (cell index, "ErrorName: message") of the first cell of an executed notebook that failed, or None."""
+    nb = nbformat.read(path, as_version=4)
+    for index, cell in enumerate(nb.cells):
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                return index, f"{output.get('ename', 'Error')}: {output.get('evalue', '')}".strip()
+    return None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -147,3 +147,31 @@ def plot_decision_boundary(predict: Callable[[np.ndarray], np.ndarray], x: np.nd
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_seeds(spreads: Mapping[str, object], xlabel: str = "validation accuracy", title: str | None = None):
+    """Return a Figure: one row per setting (best mean on top), a dot per seed and a bar at the mean.
+
+    `spreads` maps a setting's name to a `utils.seeds.Spread`. A comparison is only as sure as the dots
+    are apart: rows whose dots overlap are within the noise.
+    """
+    import matplotlib.pyplot as plt
+
+    if not spreads:
+        raise ValueError("nothing to plot")
+    ordered = sorted(spreads.items(), key=lambda item: getattr(item[1], "mean"))  # best at the top
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(ordered) + 1.2))
+    for row, (_, spread) in enumerate(ordered):
+        values = np.asarray(getattr(spread, "values"), dtype=float)
+        ax.plot(values, np.full(len(values), row), "o", color="tab:blue", alpha=0.6, markersize=5,
+                label="one seed" if row == 0 else None)
+        ax.plot([values.mean()] * 2, [row - 0.3, row + 0.3], color="black", linewidth=2,
+                label="mean" if row == 0 else None)
+    ax.set_yticks(range(len(ordered)), [name for name, _ in ordered])
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(loc="lower right", fontsize=8)
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    return fig

@@ -3,8 +3,10 @@
 A notebook calls `record_results({...})` once, at its end. In a full run that writes
 `{"notebook", "mode": "full", "metrics", "versions", "backend", "device", "training_path", "seconds"}`;
 a smoke run checks and prints the same record but never writes it, so smoke numbers never replace full
-ones. The committed results are TensorFlow's (the default backend): a full run on another Keras
-backend writes to `artifacts/results-<backend>/` instead. The first metric is the notebook's headline
+ones. The committed results are TensorFlow's (the default backend) under seed 42: a full run on
+another Keras backend writes to `artifacts/results-<backend>/`, one under another seed (`FMNIST_SEED`)
+to `artifacts/results-seed-<seed>/`, and `FMNIST_RESULTS_DIR` names another folder (the seed tool,
+`tools/seeds.py`, uses it). The first metric is the notebook's headline
 result in the README.
 """
 
@@ -20,9 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from utils.runtime import artifacts_dir, current_run, project_root, versions
+from utils.runtime import DEFAULT_SEED, artifacts_dir, current_run, project_root, versions
 
 DEFAULT_BACKEND = "tensorflow"  # the backend whose full runs are committed in results/
+RESULTS_DIR_ENV_VAR = "FMNIST_RESULTS_DIR"
 
 METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REQUIRED_KEYS = ("notebook", "mode", "metrics", "versions", "seconds")
@@ -35,6 +38,17 @@ class ResultsError(Exception):
 def results_dir() -> Path:
     """Return the project's `results/` folder."""
     return project_root() / "results"
+
+
+def results_folder(backend: str = DEFAULT_BACKEND, seed: int = DEFAULT_SEED) -> Path:
+    """Return where a full run's record goes: `FMNIST_RESULTS_DIR` if set, else `results/` for the
+    committed runs (TensorFlow, seed 42), else `artifacts/results-<backend>/` or `artifacts/results-seed-<seed>/`."""
+    override = os.environ.get(RESULTS_DIR_ENV_VAR, "").strip()
+    if override:
+        return Path(override)
+    if backend != DEFAULT_BACKEND:
+        return artifacts_dir(f"results-{backend}")
+    return results_dir() if seed == DEFAULT_SEED else artifacts_dir(f"results-seed-{seed}")
 
 
 def format_value(value: float) -> str:
@@ -76,13 +90,14 @@ def record_results(metrics: dict[str, object], folder: Path | None = None) -> No
         "backend": run.get("backend", DEFAULT_BACKEND),
         "device": run["device"],
         "training_path": run.get("training_path", ""),
+        "seed": run.get("seed", DEFAULT_SEED),
         "seconds": round(time.perf_counter() - float(run["started"]), 1),  # type: ignore[arg-type]
     }
     width = max(len(name) for name in clean)
     for name, value in clean.items():
         print(f"{name:<{width}}  {format_value(value)}")
     if folder is None:
-        folder = results_dir() if record["backend"] == DEFAULT_BACKEND else artifacts_dir(f"results-{record['backend']}")
+        folder = results_folder(str(record["backend"]), int(record["seed"]))
     path = folder / f"{record['notebook']}.json"
     if record["mode"] != "full":
         print(f"Smoke run: {path.parent.name}/{path.name} is left as it is (only full runs write results).")

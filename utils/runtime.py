@@ -23,6 +23,7 @@ from typing import TypeVar
 T = TypeVar("T")
 
 MODE_ENV_VAR = "FMNIST_RUN_MODE"
+SEED_ENV_VAR = "FMNIST_SEED"
 MODES = ("full", "smoke")
 DEFAULT_SEED = 42
 NATIVE_LOG = Path("artifacts") / "logs" / "native-stderr.log"  # relative to the project root
@@ -51,6 +52,20 @@ def run_mode() -> str:
     if mode not in MODES:
         raise ValueError(f"{MODE_ENV_VAR}={os.environ[MODE_ENV_VAR]!r}: expected one of {', '.join(MODES)}")
     return mode
+
+
+def run_seed() -> int:
+    """Return the seed of this run: `FMNIST_SEED` if set (a whole number >= 0), else 42."""
+    text = os.environ.get(SEED_ENV_VAR, "").strip()
+    if not text:
+        return DEFAULT_SEED
+    try:
+        seed = int(text)
+    except ValueError:
+        seed = -1
+    if seed < 0 or seed >= 2**32:
+        raise ValueError(f"{SEED_ENV_VAR}={os.environ[SEED_ENV_VAR]!r}: expected a whole number from 0 to 2**32 - 1")
+    return seed
 
 
 def by_mode(*, full: T, smoke: T) -> T:
@@ -205,10 +220,11 @@ def require_backend(backend: str) -> None:
                            f"or set it to {backend}, then restart the kernel.")
 
 
-def setup(notebook: str, seed: int = DEFAULT_SEED) -> None:
-    """Prepare a notebook run: seed, training path, quiet C++ logs, and a report of where it runs.
+def setup(notebook: str, seed: int | None = None) -> int:
+    """Prepare a notebook run and return its seed: seed, training path, quiet C++ logs, a report of where it runs.
 
-    Seeds Python, NumPy and the Keras backend and chooses how to train (`configure_training`); keeps
+    The seed is `seed` if given, else `FMNIST_SEED`, else 42 (`run_seed`); the notebook trains its models
+    from it, so one environment variable re-runs a whole notebook under another seed. Seeds Python, NumPy and the Keras backend and chooses how to train (`configure_training`); keeps
     TensorFlow's C++ log lines, and its Python log below ERROR, out of the outputs; prints versions,
     backend, device, training path and run mode. `notebook` is the notebook's file name without
     `.ipynb`: `record_results` names the results file after it.
@@ -218,6 +234,7 @@ def setup(notebook: str, seed: int = DEFAULT_SEED) -> None:
                          "pass the notebook's file name without .ipynb")
     started = time.perf_counter()
     mode = run_mode()
+    seed = run_seed() if seed is None else seed
     log_file = quiet_native_logs()
     training_path = configure_training(seed)
     _state.update(notebook=notebook, mode=mode, seed=seed, started=started, backend=keras_backend(),
@@ -229,6 +246,7 @@ def setup(notebook: str, seed: int = DEFAULT_SEED) -> None:
     print(f"Run mode: {mode} · seed {seed}")
     if log_file is not None:
         print(f"TensorFlow's C++ log lines go to {log_file.relative_to(project_root())}")
+    return seed
 
 
 def current_run() -> dict[str, object]:

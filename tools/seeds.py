@@ -1,0 +1,167 @@
+"""Run notebooks in full mode under other seeds and summarise how much each recorded metric moves.
+
+    python -m tools.seeds notebooks/07_overfitting_and_dropout.ipynb --seeds 1 2 3
+    make seeds NB=notebooks/07_overfitting_and_dropout.ipynb SEEDS="1 2 3"
+
+Each run sets `FMNIST_SEED`; the executed copy goes to `artifacts/seeds/<notebook>/seed-<n>.ipynb`
+and its results record beside it, never over the committed notebook or `results/`. The committed
+run (seed 42, in `results/`) joins the summary when its notebook's code is the code that ran here.
+Per seed the tool reports whether every cell passed (and, if not, which cell failed and why) and
+each recorded metric; then, per metric, the seeds, mean, standard deviation, minimum and maximum.
+The summary goes to `results/seeds/<notebook>.json`, which the README's results table shows.
+Exit status 1 if any cell failed under any seed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import nbformat
+from nbclient.exceptions import CellExecutionError
+
+from tools.nbmeta import ROOT, code_hash
+from tools.run_notebooks import execute, failed_cell
+from utils.results import RESULTS_DIR_ENV_VAR, ResultsError, read_results
+from utils.runtime import DEFAULT_SEED, SEED_ENV_VAR
+
+SUMMARY_DIR = ROOT / "results" / "seeds"
+RUNS_DIR = ROOT / "artifacts" / "seeds"
+DEFAULT_SEEDS = (1, 2, 3)
+
+
+def summarise(values: dict[int, float]) -> dict[str, object]:
+    """Return {"values": {seed: value}, "n", "mean", "std", "min", "max"} of one metric over seeds."""
+    numbers = list(values.values())
+    return {"values": {str(seed): value for seed, value in values.items()}, "n": len(numbers),
+            "mean": statistics.fmean(numbers), "std": statistics.stdev(numbers) if len(numbers) > 1 else 0.0,
+            "min": min(numbers), "max": max(numbers)}
+
+
+def run_seed(path: Path, seed: int, runs_dir: Path) -> dict[str, object]:
+    """Execute one notebook under one seed; return {"seed", "passed", "failed_cell", "error", "metrics"}."""
+    folder = runs_dir / path.stem
+    out = folder / f"seed-{seed}.ipynb"
+    results_folder = folder / f"results-seed-{seed}"
+    for stale in (out, out.with_name(out.stem + ".failed.ipynb"), results_folder / f"{path.stem}.json"):
+        stale.unlink(missing_ok=True)
+    report: dict[str, object] = {"seed": seed, "passed": True, "failed_cell": None, "error": None, "metrics": {}}
+    try:
+        execute(path, "full", out=out, env={SEED_ENV_VAR: str(seed), RESULTS_DIR_ENV_VAR: str(results_folder)})
+    except CellExecutionError:
+        failure = failed_cell(out.with_name(out.stem + ".failed.ipynb"))
+        report.update(passed=False, failed_cell=failure[0] if failure else None,
+                      error=failure[1] if failure else "the kernel stopped")
+    record_path = results_folder / f"{path.stem}.json"
+    if record_path.is_file():
+        report["metrics"] = read_results(record_path)["metrics"]
+        report["record"] = read_results(record_path)
+    return report
+
+
+def committed_run(path: Path, results_dir: Path) -> dict[str, object] | None:
+    """Return the committed full run (seed 42) as a seed report, or None if its outputs are not of this code."""
+    record_path = results_dir / f"{path.stem}.json"
+    nb = nbformat.read(path, as_version=4)
+    stamp = nb.metadata.get("fmnist", {})
+    if not record_path.is_file() or stamp.get("code_sha256") != code_hash(nb) or stamp.get("run_mode") != "full":
+        return None
+    try:
+        record = read_results(record_path)
+    except ResultsError:
+        return None
+    if record.get("seed", DEFAULT_SEED) != DEFAULT_SEED:
+        return None
+    return {"seed": DEFAULT_SEED, "passed": True, "failed_cell": None, "error": None,
+            "metrics": record["metrics"], "record": record, "committed": True}
+
+
+def summary(path: Path, reports: list[dict[str, object]]) -> dict[str, object]:
+    """Return the summary record of one notebook's seed runs."""
+    nb = nbformat.read(path, as_version=4)
+    names: list[str] = []
+    for report in reports:
+        names += [name for name in report["metrics"] if name not in names]  # type: ignore[attr-defined]
+    metrics = {}
+    for name in names:
+        values = {int(r["seed"]): r["metrics"][name] for r in reports if name in r["metrics"]}  # type: ignore
+        metrics[name] = summarise(values)
+    record = next((r["record"] for r in reports if "record" in r and not r.get("committed")),
+                  next((r["record"] for r in reports if "record" in r), {}))
+    return {
+        "notebook": path.stem,
+        "code_sha256": code_hash(nb),
+        "seeds": [r["seed"] for r in reports],
+        "passed": [r["seed"] for r in reports if r["passed"]],
+        "failed": {str(r["seed"]): {"cell": r["failed_cell"], "error": r["error"]} for r in reports if not r["passed"]},
+        "metrics": metrics,
+        "versions": record.get("versions", {}),  # type: ignore[union-attr]
+        "device": record.get("device", ""),  # type: ignore[union-attr]
+    }
+
+
+def print_report(stem: str, reports: list[dict[str, object]], record: dict[str, object]) -> None:
+    """Print per seed: passed or the failing cell, and its metrics; then the spread of each metric."""
+    print(f"{stem}:")
+    for report in reports:
+        where = " (committed run)" if report.get("committed") else ""
+        status = "passed" if report["passed"] else f"FAILED in cell {report['failed_cell']}: {report['error']}"
+        print(f"  seed {report['seed']}{where}: {status}")
+    metrics: dict = record["metrics"]  # type: ignore[assignment]
+    if metrics:
+        width = max(len(name) for name in metrics)
+        print(f"  {'metric':<{width}}  seeds      mean       std       min       max")
+        for name, m in metrics.items():
+            print(f"  {name:<{width}}  {m['n']:>5}  {m['mean']:>8.4g}  {m['std']:>8.2g}  {m['min']:>8.4g}  {m['max']:>8.4g}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run notebooks under several seeds, report every seed and save each notebook's summary."""
+    parser = argparse.ArgumentParser(prog="python -m tools.seeds", description=main.__doc__)
+    parser.add_argument("notebooks", nargs="+", type=Path)
+    parser.add_argument("--seeds", nargs="+", type=int, default=list(DEFAULT_SEEDS), help="default: 1 2 3")
+    parser.add_argument("--runs-dir", type=Path, default=RUNS_DIR, help="where executed copies go")
+    parser.add_argument("--summary-dir", type=Path, default=SUMMARY_DIR, help="where summaries go")
+    parser.add_argument("--results-dir", type=Path, default=ROOT / "results",
+                        help="where the committed seed-42 records are")
+    args = parser.parse_args(argv)
+    if any(seed < 0 for seed in args.seeds) or len(set(args.seeds)) != len(args.seeds):
+        print(f"error: seeds must be distinct whole numbers >= 0, not {args.seeds}", file=sys.stderr)
+        return 2
+    paths = [p.resolve() for p in args.notebooks]
+    missing = [str(p) for p in paths if not p.is_file()]
+    if missing:
+        print(f"error: no such notebook: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    all_passed = True
+    for path in paths:
+        reports = []
+        if DEFAULT_SEED not in args.seeds:
+            committed = committed_run(path, args.results_dir)
+            if committed is None:
+                print(f"{path.name}: its committed outputs are not a full run of its current code; "
+                      f"seed {DEFAULT_SEED} is left out (run `make run NB=...` first to include it)")
+            else:
+                reports.append(committed)
+        for seed in args.seeds:
+            start = time.perf_counter()
+            print(f"{path.name}, seed {seed} ...", flush=True)
+            reports.append(run_seed(path, seed, args.runs_dir))
+            print(f"  {'passed' if reports[-1]['passed'] else 'FAILED'} in {time.perf_counter() - start:.0f} s",
+                  flush=True)
+        record = summary(path, reports)
+        all_passed &= not record["failed"]
+        args.summary_dir.mkdir(parents=True, exist_ok=True)
+        (args.summary_dir / f"{path.stem}.json").write_text(json.dumps(record, indent=2) + "\n")
+        print_report(path.stem, reports, record)
+        shown = args.summary_dir.relative_to(ROOT) if args.summary_dir.is_relative_to(ROOT) else args.summary_dir
+        print(f"  summary: {shown}/{path.stem}.json")
+    return 0 if all_passed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
