@@ -43,7 +43,7 @@ def spread_text(summary: dict | None, name: str) -> str:
     metric = (summary or {}).get("metrics", {}).get(name)
     if not metric or metric["n"] < 2:
         return ""
-    fmt = (lambda v: format_value(v)) if abs(metric["mean"]) >= 1 else (lambda v: f"{v:.4f}")
+    fmt = format_value if abs(metric["mean"]) >= 1 else (lambda v: f"{v:.4f}")
     text = f"{fmt(metric['mean'])} +/- {fmt(metric['std'])} ({fmt(metric['min'])}-{fmt(metric['max'])}, {metric['n']} seeds)"
     failed = (summary or {}).get("failed", {})
     return text + (f", failed under seed {', '.join(failed)}" if failed else "")

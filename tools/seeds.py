@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import statistics
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,7 @@ from tools.nbmeta import ROOT, code_hash
 from tools.run_notebooks import execute, failed_cell
 from utils.results import RESULTS_DIR_ENV_VAR, ResultsError, read_results
 from utils.runtime import DEFAULT_SEED, SEED_ENV_VAR
+from utils.seeds import Spread
 
 SUMMARY_DIR = ROOT / "results" / "seeds"
 RUNS_DIR = ROOT / "artifacts" / "seeds"
@@ -36,13 +36,12 @@ DEFAULT_SEEDS = (1, 2, 3)
 
 def summarise(values: dict[int, float]) -> dict[str, object]:
     """Return {"values": {seed: value}, "n", "mean", "std", "min", "max"} of one metric over seeds."""
-    numbers = list(values.values())
-    return {"values": {str(seed): value for seed, value in values.items()}, "n": len(numbers),
-            "mean": statistics.fmean(numbers), "std": statistics.stdev(numbers) if len(numbers) > 1 else 0.0,
-            "min": min(numbers), "max": max(numbers)}
+    spread = Spread(tuple(values), tuple(values.values()))
+    return {"values": {str(seed): value for seed, value in values.items()}, "n": len(spread.values),
+            "mean": spread.mean, "std": spread.std, "min": spread.low, "max": spread.high}
 
 
-def run_seed(path: Path, seed: int, runs_dir: Path) -> dict[str, object]:
+def run_under_seed(path: Path, seed: int, runs_dir: Path) -> dict[str, object]:
     """Execute one notebook under one seed; return {"seed", "passed", "failed_cell", "error", "metrics"}."""
     folder = runs_dir / path.stem
     out = folder / f"seed-{seed}.ipynb"
@@ -58,8 +57,8 @@ def run_seed(path: Path, seed: int, runs_dir: Path) -> dict[str, object]:
                       error=failure[1] if failure else "the kernel stopped")
     record_path = results_folder / f"{path.stem}.json"
     if record_path.is_file():
-        report["metrics"] = read_results(record_path)["metrics"]
         report["record"] = read_results(record_path)
+        report["metrics"] = report["record"]["metrics"]  # type: ignore[index]
     return report
 
 
@@ -90,8 +89,8 @@ def summary(path: Path, reports: list[dict[str, object]]) -> dict[str, object]:
     for name in names:
         values = {int(r["seed"]): r["metrics"][name] for r in reports if name in r["metrics"]}  # type: ignore
         metrics[name] = summarise(values)
-    record = next((r["record"] for r in reports if "record" in r and not r.get("committed")),
-                  next((r["record"] for r in reports if "record" in r), {}))
+    records = [r["record"] for r in reports if "record" in r]
+    record = records[-1] if records else {}  # versions and device of the latest run
     return {
         "notebook": path.stem,
         "code_sha256": code_hash(nb),
@@ -150,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         for seed in args.seeds:
             start = time.perf_counter()
             print(f"{path.name}, seed {seed} ...", flush=True)
-            reports.append(run_seed(path, seed, args.runs_dir))
+            reports.append(run_under_seed(path, seed, args.runs_dir))
             print(f"  {'passed' if reports[-1]['passed'] else 'FAILED'} in {time.perf_counter() - start:.0f} s",
                   flush=True)
         record = summary(path, reports)
