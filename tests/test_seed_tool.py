@@ -90,3 +90,18 @@ def test_bad_arguments_are_refused(tmp_path, capsys):
     assert seeds.main([str(tmp_path / "nope.ipynb")]) == 2
     assert seeds.main([str(fixture_notebook(tmp_path, False)), "--seeds", "1", "1"]) == 2
     assert "distinct" in capsys.readouterr().err
+
+
+def test_seeds_add_up_over_runs_of_the_same_code_only(tmp_path, capsys):
+    path = fixture_notebook(tmp_path, planted=True)
+    assert run_tool(tmp_path, path, 1) == 0
+    assert run_tool(tmp_path, path, 2, 3) == 1  # the failure of seed 2 is kept with seed 1's pass
+    summary = json.loads((tmp_path / "summary" / "fixture.json").read_text())
+    assert summary["seeds"] == [1, 2, 3] and summary["passed"] == [1, 3] and list(summary["failed"]) == ["2"]
+    assert summary["metrics"]["val_accuracy"]["values"] == pytest.approx({"1": 0.81, "2": 0.82, "3": 0.83})
+    assert "seed 1 (earlier run): passed" in capsys.readouterr().out
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].source = 'assert seed != 4, "planted: holds for some seeds only"'  # new code: old seeds go
+    nbformat.write(nb, path)
+    assert run_tool(tmp_path, path, 3) == 0
+    assert json.loads((tmp_path / "summary" / "fixture.json").read_text())["seeds"] == [3]

@@ -10,7 +10,15 @@ import pytest
 
 from utils import runtime, seeds
 from utils.plots import plot_seeds
-from utils.seeds import Spread, beyond_noise, comparison_seeds, difference, over_seeds, summary_table, verdict
+from utils.seeds import (
+    Spread,
+    beyond_noise,
+    comparison_seeds,
+    difference,
+    over_seeds,
+    summary_table,
+    verdict,
+)
 
 
 def test_spread_statistics():
@@ -89,6 +97,8 @@ def test_summary_table_and_plot_show_every_seed_best_first():
     lines = summary_table(spreads, label="activation").splitlines()
     assert lines[0].split()[:2] == ["activation", "mean"] and lines[0].endswith("seed 1  seed 2")
     assert lines[1].startswith("ReLU") and "0.8750" in lines[1] and lines[1].endswith("0.8700  0.8800")
+    losses = summary_table(spreads, label="loss", higher_is_better=False).splitlines()
+    assert losses[1].startswith("sigmoid") and losses[2].startswith("ReLU")  # lowest first
     fig = plot_seeds(spreads, title="t")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["sigmoid", "ReLU"]  # best on top

@@ -8,7 +8,9 @@ and its results record beside it, never over the committed notebook or `results/
 run (seed 42, in `results/`) joins the summary when its notebook's code is the code that ran here.
 Per seed the tool reports whether every cell passed (and, if not, which cell failed and why) and
 each recorded metric; then, per metric, the seeds, mean, standard deviation, minimum and maximum.
-The summary goes to `results/seeds/<notebook>.json`, which the README's results table shows.
+The summary goes to `results/seeds/<notebook>.json`, which the README's results table shows. Seeds
+add up: a summary of the same code keeps the seeds it already holds, so `--seeds 2 3` after
+`--seeds 1` gives a summary over 42, 1, 2 and 3; a summary of older code is replaced.
 Exit status 1 if any cell failed under any seed.
 """
 
@@ -79,6 +81,24 @@ def committed_run(path: Path, results_dir: Path) -> dict[str, object] | None:
             "metrics": record["metrics"], "record": record, "committed": True}
 
 
+def earlier_reports(summary_path: Path, code_sha256: str, skip: set[int]) -> list[dict[str, object]]:
+    """Return the seed reports kept in an earlier summary of the same code, leaving out the seeds in `skip`."""
+    if not summary_path.is_file():
+        return []
+    earlier = json.loads(summary_path.read_text())
+    if earlier.get("code_sha256") != code_sha256:
+        return []
+    reports: list[dict[str, object]] = []
+    for seed in earlier["seeds"]:
+        if seed in skip:
+            continue
+        failure = earlier["failed"].get(str(seed), {})
+        metrics = {name: m["values"][str(seed)] for name, m in earlier["metrics"].items() if str(seed) in m["values"]}
+        reports.append({"seed": seed, "passed": seed in earlier["passed"], "failed_cell": failure.get("cell"),
+                        "error": failure.get("error"), "metrics": metrics, "earlier": True})
+    return reports
+
+
 def summary(path: Path, reports: list[dict[str, object]]) -> dict[str, object]:
     """Return the summary record of one notebook's seed runs."""
     nb = nbformat.read(path, as_version=4)
@@ -98,8 +118,8 @@ def summary(path: Path, reports: list[dict[str, object]]) -> dict[str, object]:
         "passed": [r["seed"] for r in reports if r["passed"]],
         "failed": {str(r["seed"]): {"cell": r["failed_cell"], "error": r["error"]} for r in reports if not r["passed"]},
         "metrics": metrics,
-        "versions": record.get("versions", {}),  # type: ignore[union-attr]
-        "device": record.get("device", ""),  # type: ignore[union-attr]
+        "versions": record.get("versions", {}),  # type: ignore[union-attr,attr-defined,unused-ignore]
+        "device": record.get("device", ""),  # type: ignore[union-attr,attr-defined,unused-ignore]
     }
 
 
@@ -107,7 +127,7 @@ def print_report(stem: str, reports: list[dict[str, object]], record: dict[str, 
     """Print per seed: passed or the failing cell, and its metrics; then the spread of each metric."""
     print(f"{stem}:")
     for report in reports:
-        where = " (committed run)" if report.get("committed") else ""
+        where = " (committed run)" if report.get("committed") else " (earlier run)" if report.get("earlier") else ""
         status = "passed" if report["passed"] else f"FAILED in cell {report['failed_cell']}: {report['error']}"
         print(f"  seed {report['seed']}{where}: {status}")
     metrics: dict = record["metrics"]  # type: ignore[assignment]
@@ -152,6 +172,9 @@ def main(argv: list[str] | None = None) -> int:
             reports.append(run_under_seed(path, seed, args.runs_dir))
             print(f"  {'passed' if reports[-1]['passed'] else 'FAILED'} in {time.perf_counter() - start:.0f} s",
                   flush=True)
+        done = {int(r["seed"]) for r in reports}  # type: ignore[call-overload]
+        kept = earlier_reports(args.summary_dir / f"{path.stem}.json", code_hash(nbformat.read(path, as_version=4)), done)
+        reports = sorted(reports + kept, key=lambda r: (r["seed"] != DEFAULT_SEED, r["seed"]))
         record = summary(path, reports)
         all_passed &= not record["failed"]
         args.summary_dir.mkdir(parents=True, exist_ok=True)

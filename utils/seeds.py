@@ -109,14 +109,17 @@ def verdict(a: Spread, b: Spread, name_a: str, name_b: str, unit: str = "") -> s
     return f"{numbers}: within the noise"
 
 
-def summary_table(spreads: Mapping[str, Spread], label: str = "setting") -> str:
-    """Return a text table, best mean first: setting, mean, std, min, max and every seed's value."""
+def summary_table(spreads: Mapping[str, Spread], label: str = "setting", higher_is_better: bool = True) -> str:
+    """Return a text table, best mean first: setting, mean, std, min, max and every seed's value.
+
+    For a metric where lower is better (a loss), pass `higher_is_better=False` to put the lowest mean first.
+    """
     if not spreads:
         raise ValueError("nothing to tabulate")
     width = max(len(label), *(len(name) for name in spreads))
     seeds = next(iter(spreads.values())).seeds
     lines = [f"{label:<{width}}    mean     std     min     max   " + "  ".join(f"seed {s}" for s in seeds)]
-    for name, spread in sorted(spreads.items(), key=lambda item: -item[1].mean):
+    for name, spread in sorted(spreads.items(), key=lambda item: -item[1].mean if higher_is_better else item[1].mean):
         per_seed = "  ".join(f"{v:>{len(f'seed {s}')}.4f}" for s, v in zip(spread.seeds, spread.values))
         lines.append(f"{name:<{width}}  {spread.mean:.4f}  {spread.std:.4f}  {spread.low:.4f}  "
                      f"{spread.high:.4f}   {per_seed}")
