@@ -34,8 +34,9 @@ def fixture_notebook(folder, planted: bool):
     return path
 
 
-def run_tool(tmp_path, path, *seed_args, results_dir=None):
-    return seeds.main([str(path), "--seeds", *map(str, seed_args), "--runs-dir", str(tmp_path / "runs"),
+def run_tool(tmp_path, path, *seed_args, results_dir=None, resume=False):
+    return seeds.main([str(path), *(["--resume"] if resume else []), "--seeds", *map(str, seed_args),
+                       "--runs-dir", str(tmp_path / "runs"),
                        "--summary-dir", str(tmp_path / "summary"),
                        "--results-dir", str(results_dir or tmp_path / "no-results")])
 
@@ -105,3 +106,22 @@ def test_seeds_add_up_over_runs_of_the_same_code_only(tmp_path, capsys):
     nbformat.write(nb, path)
     assert run_tool(tmp_path, path, 3) == 0
     assert json.loads((tmp_path / "summary" / "fixture.json").read_text())["seeds"] == [3]
+
+
+def test_resume_reuses_only_finished_runs_of_the_current_code(tmp_path, capsys):
+    path = fixture_notebook(tmp_path, planted=True)
+    assert run_tool(tmp_path, path, 1, 2) == 1  # seed 2 fails: it has no finished run to reuse
+    copy = tmp_path / "runs" / "fixture" / "seed-1.ipynb"
+    first_run = copy.stat().st_mtime_ns
+    capsys.readouterr()
+    assert run_tool(tmp_path, path, 1, 2, resume=True) == 1
+    out = capsys.readouterr().out
+    assert "seed 1: reusing its finished run" in out and "fixture.ipynb, seed 2 ..." in out
+    assert copy.stat().st_mtime_ns == first_run  # not executed again
+    summary = json.loads((tmp_path / "summary" / "fixture.json").read_text())
+    assert summary["passed"] == [1] and list(summary["failed"]) == ["2"]
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[2].source = 'assert seed != 4, "planted"'  # new code: the finished run is of older code
+    nbformat.write(nb, path)
+    assert run_tool(tmp_path, path, 1, resume=True) == 0
+    assert copy.stat().st_mtime_ns != first_run

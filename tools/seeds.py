@@ -10,7 +10,9 @@ Per seed the tool reports whether every cell passed (and, if not, which cell fai
 each recorded metric; then, per metric, the seeds, mean, standard deviation, minimum and maximum.
 The summary goes to `results/seeds/<notebook>.json`, which the README's results table shows. Seeds
 add up: a summary of the same code keeps the seeds it already holds, so `--seeds 2 3` after
-`--seeds 1` gives a summary over 42, 1, 2 and 3; a summary of older code is replaced.
+`--seeds 1` gives a summary over 42, 1, 2 and 3; a summary of older code is replaced. With `--resume`,
+a seed whose executed copy already ran the current code to the end is not run again (for a session
+that was interrupted between seeds).
 Exit status 1 if any cell failed under any seed.
 """
 
@@ -62,6 +64,25 @@ def run_under_seed(path: Path, seed: int, runs_dir: Path) -> dict[str, object]:
         report["record"] = read_results(record_path)
         report["metrics"] = report["record"]["metrics"]  # type: ignore[index]
     return report
+
+
+def finished_run(path: Path, seed: int, runs_dir: Path) -> dict[str, object] | None:
+    """Return the report of an earlier complete run of this seed in `runs_dir`, if it ran the current code."""
+    out = runs_dir / path.stem / f"seed-{seed}.ipynb"
+    record_path = runs_dir / path.stem / f"results-seed-{seed}" / f"{path.stem}.json"
+    if not out.is_file() or not record_path.is_file():
+        return None
+    stamp = nbformat.read(out, as_version=4).metadata.get("fmnist", {})
+    if stamp.get("code_sha256") != code_hash(nbformat.read(path, as_version=4)) or stamp.get("run_mode") != "full":
+        return None
+    try:
+        record = read_results(record_path)
+    except ResultsError:
+        return None
+    if record.get("seed") != seed:
+        return None
+    return {"seed": seed, "passed": True, "failed_cell": None, "error": None, "metrics": record["metrics"],
+            "record": record, "earlier": True}
 
 
 def committed_run(path: Path, results_dir: Path) -> dict[str, object] | None:
@@ -143,6 +164,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tools.seeds", description=main.__doc__)
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--seeds", nargs="+", type=int, default=list(DEFAULT_SEEDS), help="default: 1 2 3")
+    parser.add_argument("--resume", action="store_true",
+                        help="reuse a seed's executed copy in --runs-dir when it ran the current code to the end")
     parser.add_argument("--runs-dir", type=Path, default=RUNS_DIR, help="where executed copies go")
     parser.add_argument("--summary-dir", type=Path, default=SUMMARY_DIR, help="where summaries go")
     parser.add_argument("--results-dir", type=Path, default=ROOT / "results",
@@ -167,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 reports.append(committed)
         for seed in args.seeds:
+            finished = finished_run(path, seed, args.runs_dir) if args.resume else None
+            if finished is not None:
+                print(f"{path.name}, seed {seed}: reusing its finished run in {args.runs_dir}", flush=True)
+                reports.append(finished)
+                continue
             start = time.perf_counter()
             print(f"{path.name}, seed {seed} ...", flush=True)
             reports.append(run_under_seed(path, seed, args.runs_dir))
