@@ -80,6 +80,12 @@ def test_format_and_plot(tmp_path):
     assert len(lines) == 3 and lines[1].split()[:3] == ["1", "0.9012", "test"]
     assert "external (test)" in lines[2] and "zalandoresearch" in lines[2]
     assert format_leaderboard([]) == "no results"
+    validation = Entry("11 val_accuracy", 0.91, "validation", "11_tuned")
+    lines = format_leaderboard([validation, *entries]).splitlines()  # validation is counted, not listed
+    assert len(lines) == 4 and lines[1].split()[:2] == ["1", "0.9012"]
+    assert lines[-1] == "not listed: 1 validation result (the chart shows every entry)"
+    assert "11 val_accuracy" in format_leaderboard([validation, *entries], splits=None)
+    assert format_leaderboard([validation]).startswith("no test or external (test) results")
     fig = plot_leaderboard(entries)
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["human, crowd-sourced", "11 test_accuracy"]  # best on top

@@ -24,6 +24,18 @@ def test_grid_layout_titles_and_row_labels():
     plt.close(fig)
 
 
+def test_two_line_titles_never_touch_the_row_above():
+    titles = ["true: Shirt\npred: T-shirt/top 0.99"] * 10
+    fig = plot_image_grid(np.zeros((10, 28, 28)), titles=titles, ncols=5, size=2.0)
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    first_row_bottom = min(ax.get_window_extent(renderer).y0 for ax in fig.axes[:5])
+    second_row_titles_top = max(ax.title.get_window_extent(renderer).y1 for ax in fig.axes[5:])
+    assert second_row_titles_top < first_row_bottom
+    assert fig.axes[0].title.get_fontsize() == 10  # larger images get larger titles
+    plt.close(fig)
+
+
 def test_grid_never_wider_than_the_images():
     fig = plot_image_grid(np.zeros((3, 5, 5)), ncols=10)
     assert len(fig.axes) == 3

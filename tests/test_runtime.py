@@ -156,6 +156,23 @@ def test_native_log_lines_stay_out_of_notebook_outputs():
     assert token in (project_root() / runtime.NATIVE_LOG).read_text()
 
 
+def test_versions_are_compared_with_the_pinned_ones(tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("# a comment\ntensorflow-cpu==2.21.0\nKeras == 3.15.1  # why\nml_dtypes==0.6.0\n"
+                            "-r requirements-run.txt\npytest>=9\n")
+    pins = runtime.pinned_versions(requirements)
+    assert pins == {"tensorflow": "2.21.0", "keras": "3.15.1", "ml-dtypes": "0.6.0"}
+    assert runtime.pinned_versions(tmp_path / "absent.txt") == {}
+    same = {"python": "3.11.7", "tensorflow": "2.21.0", "keras": "3.15.1"}
+    assert runtime.versions_note(same, pins).startswith("These are the versions the stored outputs were made with")
+    colab = {"python": "3.12.1", "tensorflow": "2.19.0", "keras": "3.15.1"}
+    assert runtime.versions_note(colab, pins) == ("The stored outputs were made with TensorFlow 2.21.0 "
+                                                  "(requirements.txt); with other versions your trained "
+                                                  "numbers may differ a little.")
+    assert runtime.versions_note(same, {}).startswith("No requirements.txt")
+    assert set(runtime.pinned_versions()) >= {"tensorflow", "keras", "numpy"}  # the project's own file
+
+
 def test_median_seconds_is_robust_to_one_slow_call(monkeypatch):
     clock = iter([0.0, 1.0, 10.0, 12.0, 20.0, 120.0])  # three calls taking 1 s, 2 s and 100 s
     monkeypatch.setattr(runtime.time, "perf_counter", lambda: next(clock))
@@ -174,6 +191,8 @@ def test_a_tensorflow_notebook_on_jax_stops_at_its_first_cell_with_one_line(monk
     monkeypatch.setenv("KERAS_BACKEND", "jax")
     nb = nbformat.v4.new_notebook(cells=[
         nbformat.v4.new_code_cell(setup_cell("09_autodiff_and_custom_training_loop")),
+        nbformat.v4.new_code_cell('import keras\n'
+                                  'keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).summary(print_fn=print)'),
         nbformat.v4.new_code_cell('utils.require_backend("tensorflow")\nprint("not reached")'),
     ])
     with pytest.raises(CellExecutionError):
@@ -181,6 +200,10 @@ def test_a_tensorflow_notebook_on_jax_stops_at_its_first_cell_with_one_line(monk
                        resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()
     setup_text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
     assert "Keras backend: jax" in setup_text and "Training path: JAX" in setup_text
-    [error] = nb.cells[1].outputs
+    assert "JAX's C++ log lines go to" in setup_text and "TensorFlow" not in setup_text
+    assert "requirements.txt" in setup_text.splitlines()[1]  # the versions, compared with the pinned ones
+    summary = nb.cells[1].outputs  # the summary's text only: no empty HTML output from rich above it
+    assert [o.output_type for o in summary] == ["stream"] and "Total params: 8" in summary[0].text
+    [error] = nb.cells[2].outputs
     assert error.output_type == "error" and error.ename == "BackendError"
     assert len(error.traceback) == 1 and "needs KERAS_BACKEND=tensorflow; Keras runs on jax" in error.traceback[0]

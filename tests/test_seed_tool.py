@@ -18,6 +18,7 @@ sys.path.insert(0, {str(ROOT)!r})
 from utils import results, runtime
 runtime._state.update(notebook="fixture", mode=runtime.run_mode(), seed=runtime.run_seed(), started=0.0,
                       device="test", backend="tensorflow")
+results.versions = lambda: {{"python": "fixture"}}  # keeps Keras out of the kernel: 1 s a run instead of 7
 seed = runtime.run_seed()
 results.record_results({{"val_accuracy": 0.8 + seed / 100, "n_train": 48000}})'''
 PLANTED = 'assert seed != 2, "planted: holds for some seeds only"'

@@ -88,14 +88,31 @@ def collect(folder: Path | None = None, expected: Iterable[str] = (), external: 
     return sorted(entries, key=lambda e: (-e.accuracy, e.name)), problems
 
 
-def format_leaderboard(entries: list[Entry]) -> str:
-    """Return the entries as a plain-text table: rank, accuracy, split, result, source."""
-    if not entries:
-        return "no results"
-    width = max(len(e.name) for e in entries)
+FAIR = ("test", "external (test)")  # the splits that compare fairly: every published point is a test-set number
+
+
+def format_leaderboard(entries: list[Entry], splits: Iterable[str] | None = FAIR) -> str:
+    """Return the entries of `splits` as a plain-text table: rank, accuracy, split, result, source.
+
+    By default it lists the test-set results and the published points, the ones that compare fairly,
+    and ends with a line counting the entries it leaves out (the chart of `plot_leaderboard` shows
+    them all); `splits=None` lists every entry.
+    """
+    shown = [e for e in entries if splits is None or e.split in splits]
+    left_out: dict[str, int] = {}
+    for e in entries:
+        if e not in shown:
+            left_out[e.split] = left_out.get(e.split, 0) + 1
+    if not shown:
+        return "no results" if not entries else f"no {' or '.join(splits or ())} results"
+    width = max(len(e.name) for e in shown)
     lines = [f"{'#':>3}  accuracy  {'split':<16} {'result':<{width}}  source"]
     lines += [f"{rank:>3}  {e.accuracy:>8.4f}  {e.split:<16} {e.name:<{width}}  {e.source}"
-              for rank, e in enumerate(entries, start=1)]
+              for rank, e in enumerate(shown, start=1)]
+    if left_out:
+        counts = " and ".join(f"{n} {split}" for split, n in left_out.items())
+        noun = "result" if sum(left_out.values()) == 1 else "results"
+        lines.append(f"not listed: {counts} {noun} (the chart shows every entry)")
     return "\n".join(lines)
 
 

@@ -26,7 +26,10 @@ def plot_image_grid(images: np.ndarray, titles: Sequence[str] | None = None, nco
     nrows = -(-n // ncols)
     if row_labels is not None and len(row_labels) != nrows:
         raise ValueError(f"{nrows} rows but {len(row_labels)} row labels")
-    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * size * 1.1), squeeze=False)
+    fontsize = 8 if size < 1.6 else 10  # bigger images, bigger titles: readable at the size the grid is shown
+    title_lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles is not None else 0
+    row_height = size + title_lines * fontsize * 1.5 / 72  # room for the titles, so no row touches the next
+    fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * row_height), squeeze=False)
     for i, ax in enumerate(axes.flat):
         ax.set_xticks([])
         ax.set_yticks([])
@@ -35,7 +38,7 @@ def plot_image_grid(images: np.ndarray, titles: Sequence[str] | None = None, nco
             continue
         ax.imshow(images[i], cmap="binary")
         if titles is not None:
-            ax.set_title(titles[i], fontsize=8)
+            ax.set_title(titles[i], fontsize=fontsize)
     if row_labels is not None:
         for ax, label in zip(axes[:, 0], row_labels):
             ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)

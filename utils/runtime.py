@@ -156,6 +156,47 @@ def versions() -> dict[str, str]:
     return found
 
 
+def pinned_versions(requirements: Path | None = None) -> dict[str, str]:
+    """Return {package: version} pinned with `==` in `requirements.txt`: what the stored outputs were made with.
+
+    Package names are given as `versions()` names them (`tensorflow-cpu` counts as `tensorflow`); an
+    absent file gives {}.
+    """
+    path = requirements or project_root() / "requirements.txt"
+    if not path.is_file():
+        return {}
+    pins = {}
+    for line in path.read_text().splitlines():
+        name, sep, version = line.split("#")[0].strip().partition("==")
+        if sep and name and version:
+            name = name.strip().lower().replace("_", "-")
+            pins["tensorflow" if name in ("tensorflow-cpu", "tensorflow-gpu") else name] = version.strip()
+    return pins
+
+
+def versions_note(found: dict[str, str], pins: dict[str, str]) -> str:
+    """Say in one line whether `found` (from `versions()`) matches the versions the stored outputs were made with."""
+    differ = [f"{DISPLAY_NAMES.get(name, name)} {pins[name]}" for name, version in found.items()
+              if name in pins and pins[name] != version]
+    if not pins or not any(name in pins for name in found):
+        return "No requirements.txt found to compare these versions with."
+    if not differ:
+        return "These are the versions the stored outputs were made with (requirements.txt)."
+    return (f"The stored outputs were made with {', '.join(differ)} (requirements.txt); "
+            "with other versions your trained numbers may differ a little.")
+
+
+def _plain_rich_text_in_jupyter() -> None:
+    # Keras draws `model.summary()` with rich. In Jupyter, rich adds an empty HTML output above the
+    # text even when `print_fn=print` asks for plain text; told it is not in Jupyter, it prints text only.
+    try:
+        import rich.console
+    except ImportError:
+        return
+    if hasattr(rich.console, "_is_jupyter"):
+        rich.console._is_jupyter = lambda: False
+
+
 def configure_training(seed: int = DEFAULT_SEED) -> str:
     """Seed everything and choose the fastest bit-reproducible way to train here; return the choice in words.
 
@@ -223,11 +264,14 @@ def require_backend(backend: str) -> None:
 def setup(notebook: str, seed: int | None = None) -> int:
     """Prepare a notebook run and return its seed: seed, training path, quiet C++ logs, a report of where it runs.
 
-    The seed is `seed` if given, else `FMNIST_SEED`, else 42 (`run_seed`); the notebook trains its models
-    from it, so one environment variable re-runs a whole notebook under another seed. Seeds Python, NumPy and the Keras backend and chooses how to train (`configure_training`); keeps
-    TensorFlow's C++ log lines, and its Python log below ERROR, out of the outputs; prints versions,
-    backend, device, training path and run mode. `notebook` is the notebook's file name without
-    `.ipynb`: `record_results` names the results file after it.
+    The seed is `seed` if given, else `FMNIST_SEED`, else 42 (`run_seed`); the notebook trains its
+    models from it, so one environment variable re-runs a whole notebook under another seed. Seeds
+    Python, NumPy and the Keras backend and chooses how to train (`configure_training`); keeps the
+    backend's C++ log lines, and TensorFlow's Python log below ERROR, out of the outputs; prints the
+    versions (and whether they are the ones the stored outputs were made with), backend, device,
+    training path and run mode. In Jupyter, `model.summary(print_fn=print)` then prints text only.
+    `notebook` is the notebook's file name without `.ipynb`: `record_results` names the results file
+    after it.
     """
     if not (project_root() / "notebooks" / f"{notebook}.ipynb").is_file():
         raise ValueError(f"setup({notebook!r}): there is no notebooks/{notebook}.ipynb; "
@@ -240,12 +284,17 @@ def setup(notebook: str, seed: int | None = None) -> int:
     _state.update(notebook=notebook, mode=mode, seed=seed, started=started, backend=keras_backend(),
                   device=device_description(), training_path=training_path)
 
-    print(" · ".join(f"{DISPLAY_NAMES.get(name, name)} {version}" for name, version in versions().items()))
+    if log_file is not None:
+        _plain_rich_text_in_jupyter()
+    found = versions()
+    print(" · ".join(f"{DISPLAY_NAMES.get(name, name)} {version}" for name, version in found.items()))
+    print(versions_note(found, pinned_versions()))
     print(f"Keras backend: {_state['backend']} · device: {_state['device']}")
     print(f"Training path: {training_path}")
     print(f"Run mode: {mode} · seed {seed}")
     if log_file is not None:
-        print(f"TensorFlow's C++ log lines go to {log_file.relative_to(project_root())}")
+        backend = str(_state["backend"])
+        print(f"{DISPLAY_NAMES.get(backend, backend)}'s C++ log lines go to {log_file.relative_to(project_root())}")
     return seed
 
 
