@@ -176,10 +176,10 @@ def pinned_versions(requirements: Path | None = None) -> dict[str, str]:
 
 def versions_note(found: dict[str, str], pins: dict[str, str]) -> str:
     """Say in one line whether `found` (from `versions()`) matches the versions the stored outputs were made with."""
+    if not any(name in pins for name in found):
+        return "No requirements.txt found to compare these versions with."
     differ = [f"{DISPLAY_NAMES.get(name, name)} {pins[name]}" for name, version in found.items()
               if name in pins and pins[name] != version]
-    if not pins or not any(name in pins for name in found):
-        return "No requirements.txt found to compare these versions with."
     if not differ:
         return "These are the versions the stored outputs were made with (requirements.txt)."
     return (f"The stored outputs were made with {', '.join(differ)} (requirements.txt); "
