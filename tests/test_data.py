@@ -126,28 +126,49 @@ def test_train_val_split_rejects_mismatched_lengths():
 def test_search_order(monkeypatch, tmp_path):
     monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path / "env"))
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    assert candidate_dirs() == [tmp_path / "env", tmp_path / "keras" / "datasets" / "fashion-mnist",
-                                Path("/usr/share/datasets/fashion-mnist")]
+    assert candidate_dirs() == [tmp_path / "env"]  # FASHION_MNIST_DIR: only there
     assert candidate_dirs(tmp_path / "given") == [tmp_path / "given"]  # data_dir: only there
     monkeypatch.delenv("FASHION_MNIST_DIR")
-    assert candidate_dirs()[0] == tmp_path / "keras" / "datasets" / "fashion-mnist"
+    assert candidate_dirs() == [tmp_path / "keras" / "datasets" / "fashion-mnist",
+                                Path("/usr/share/datasets/fashion-mnist")]
 
 
 def test_first_complete_folder_wins(monkeypatch, tmp_path, real_dir):
-    env_dir, cache_dir = tmp_path / "env", tmp_path / "keras" / "datasets" / "fashion-mnist"
-    copy_real(real_dir, cache_dir)
+    monkeypatch.delenv("FASHION_MNIST_DIR", raising=False)
+    cache_dir = tmp_path / "keras" / "datasets" / "fashion-mnist"
     monkeypatch.setenv("KERAS_HOME", str(tmp_path / "keras"))
-    monkeypatch.setenv("FASHION_MNIST_DIR", str(env_dir))
-    env_dir.mkdir()
-    (env_dir / FILES["train-images-idx3-ubyte"].filename).touch()  # incomplete: skipped
-    assert locate_fashion_mnist(download=False) == cache_dir
-    copy_real(real_dir, tmp_path / "env2")
-    monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path / "env2"))
-    assert locate_fashion_mnist(download=False) == tmp_path / "env2"
+    cache_dir.mkdir(parents=True)
+    (cache_dir / FILES["train-images-idx3-ubyte"].filename).touch()  # incomplete: skipped
+    monkeypatch.setattr(data, "DEBIAN_DIR", copy_real(real_dir, tmp_path / "debian"))
+    assert locate_fashion_mnist(download=False) == tmp_path / "debian"
+    copy_real(real_dir, tmp_path / "env")
+    monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path / "env"))
+    assert locate_fashion_mnist(download=False) == tmp_path / "env"
+
+
+@pytest.mark.parametrize("problem", ["no such folder", "a file", "incomplete"])
+def test_a_wrong_fashion_mnist_dir_is_an_error_naming_it(monkeypatch, tmp_path, real_dir, problem):
+    """An explicit FASHION_MNIST_DIR is never silently passed over for another copy (the real one exists)."""
+    target = tmp_path / "my-copy"
+    if problem == "a file":
+        target.write_text("not a folder")
+    elif problem == "incomplete":
+        target.mkdir()
+        os.symlink(real_dir / FILES["train-images-idx3-ubyte"].filename, target / FILES["train-images-idx3-ubyte"].filename)
+    monkeypatch.setenv("FASHION_MNIST_DIR", str(target))
+    with pytest.raises(FashionMNISTError) as excinfo:
+        load_fashion_mnist()
+    message = str(excinfo.value)
+    assert message.startswith(f"FASHION_MNIST_DIR={target}: "), message
+    expected = {"no such folder": "no such folder", "a file": "not a folder",
+                "incomplete": "missing train-labels-idx1-ubyte(.gz) (or fashion-mnist_train.csv); "
+                              "t10k-images-idx3-ubyte(.gz) and t10k-labels-idx1-ubyte(.gz) (or fashion-mnist_test.csv)"}
+    assert expected[problem] in message, message
+    assert "unset it" in message
 
 
 def test_data_dir_is_the_only_place_looked(tmp_path):
-    with pytest.raises(FashionMNISTError, match="missing train-images-idx3-ubyte.gz"):
+    with pytest.raises(FashionMNISTError, match=r"missing train-images-idx3-ubyte\(.gz\)"):
         load_fashion_mnist(tmp_path)
 
 
@@ -237,6 +258,127 @@ def test_data_shorter_than_header_says(tmp_path, real_dir):
     with pytest.raises(FashionMNISTError) as excinfo:
         load_fashion_mnist(folder)
     assert_clear_error(excinfo, "t10k-labels-idx1-ubyte.gz", "9,908 bytes", "declares 10,000 labels")
+
+
+# Uncompressed IDX files and Kaggle's CSV files --------------------------------------------------------
+
+def test_uncompressed_idx_files_load_the_same(tmp_path, real_dir, real):
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    for name in FILES:
+        (folder / name).write_bytes(bytes(decompressed(real_dir, name)))
+    loaded = load_fashion_mnist(folder)
+    for got, expected in zip((*loaded[0], *loaded[1]), (*real[0], *real[1])):
+        assert np.array_equal(got, expected)
+
+
+def test_truncated_uncompressed_file(tmp_path, real_dir):
+    folder = copy_real(real_dir, tmp_path / "data")
+    (folder / FILES["t10k-images-idx3-ubyte"].filename).unlink()
+    raw = decompressed(real_dir, "t10k-images-idx3-ubyte")
+    (folder / "t10k-images-idx3-ubyte").write_bytes(bytes(raw[: len(raw) // 3]))
+    with pytest.raises(FashionMNISTError) as excinfo:
+        load_fashion_mnist(folder)
+    assert_clear_error(excinfo, "t10k-images-idx3-ubyte", "truncated", "declares 10,000 images")
+
+
+def test_gzipped_content_under_the_uncompressed_name_is_read(tmp_path, real_dir, real):
+    folder = copy_real(real_dir, tmp_path / "data")
+    (folder / FILES["t10k-labels-idx1-ubyte"].filename).unlink()
+    shutil.copy(real_dir / FILES["t10k-labels-idx1-ubyte"].filename, folder / "t10k-labels-idx1-ubyte")
+    assert np.array_equal(load_fashion_mnist(folder)[1][1], real[1][1])
+
+
+def kaggle_csv(images: np.ndarray, labels: np.ndarray, seed: int = 0) -> str:
+    """The text of a Kaggle-style CSV of these examples, in a shuffled order (as Kaggle's files are)."""
+    order = np.random.default_rng(seed).permutation(len(labels))
+    rows = np.concatenate([labels[order, None], images[order].reshape(len(order), -1)], axis=1)
+    body = "\n".join(",".join(map(str, row)) for row in rows.tolist())
+    return ",".join(data.KAGGLE_COLUMNS) + "\n" + body + "\n"
+
+
+@pytest.fixture(scope="module")
+def test_csv_text(real) -> str:
+    return kaggle_csv(*real[1])
+
+
+def test_stored_order_is_the_content_rank_of_the_real_files(real):
+    """fashion_mnist_order.npz holds what `python -m tools.data --write-order` computes from the IDX files."""
+    with np.load(data.ORDER_FILE) as stored:
+        for split, (images, labels) in zip(("train", "test"), real):
+            assert np.array_equal(stored[split], data.content_rank(images, labels))
+
+
+def test_kaggle_csv_files_load_byte_identical(tmp_path, real):
+    folder = tmp_path / "kaggle"
+    folder.mkdir()
+    for split, (images, labels) in zip(("train", "test"), real):
+        (folder / data.KAGGLE_CSV[split]).write_text(kaggle_csv(images, labels, seed=1))
+    loaded = load_fashion_mnist(folder)
+    for got, expected in zip((*loaded[0], *loaded[1]), (*real[0], *real[1])):
+        assert got.dtype == np.uint8 and np.array_equal(got, expected)
+
+
+def test_one_split_as_csv_the_other_as_idx(tmp_path, real_dir, real, test_csv_text):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    for name in SPLITS_TRAIN:
+        os.symlink(real_dir / FILES[name].filename, folder / FILES[name].filename)
+    (folder / "fashion-mnist_test.csv").write_text(test_csv_text)
+    (x_test, y_test) = load_fashion_mnist(folder)[1]
+    assert np.array_equal(x_test, real[1][0]) and np.array_equal(y_test, real[1][1])
+
+
+SPLITS_TRAIN = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte")
+
+
+def _cut_mid_row(text: str) -> str:  # a copy that stopped inside its last row
+    return text[: len(text) - 1000]
+
+
+def _drop_last_row(text: str) -> str:
+    return text.rstrip("\n").rsplit("\n", 1)[0] + "\n"
+
+
+def _alter_one_pixel(text: str) -> str:
+    head, last = text.rstrip("\n").rsplit("\n", 1)
+    cells = last.split(",")
+    cells[400] = str((int(cells[400]) + 1) % 256)
+    return head + "\n" + ",".join(cells) + "\n"
+
+
+def _wrong_header(text: str) -> str:
+    return text.replace("label,pixel1,", "class,pixel1,", 1)
+
+
+def _value_out_of_range(text: str) -> str:
+    head, last = text.rstrip("\n").rsplit("\n", 1)
+    return head + "\n" + ",".join(last.split(",")[:-1] + ["300"]) + "\n"
+
+
+@pytest.mark.parametrize("damage, words", [
+    (_cut_mid_row, ("empty or non-integer cells", "line 10,001")),
+    (lambda text: text[: len(text) // 2], ("rows, but the test set has 10,000",)),
+    (_drop_last_row, ("9,999 rows", "10,000")),
+    (_alter_one_pixel, ("SHA-256", "not the original Fashion-MNIST test set")),
+    (_wrong_header, ("header is not Kaggle's",)),
+    (_value_out_of_range, ("outside 0-255",)),
+    (lambda text: "\x00\x01binary" * 10, ("",)),
+])
+def test_broken_kaggle_csv(tmp_path, real_dir, test_csv_text, damage, words):
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    for name in SPLITS_TRAIN:
+        os.symlink(real_dir / FILES[name].filename, folder / FILES[name].filename)
+    (folder / "fashion-mnist_test.csv").write_text(damage(test_csv_text))
+    with pytest.raises(FashionMNISTError) as excinfo:
+        load_fashion_mnist(folder)
+    assert_clear_error(excinfo, "fashion-mnist_test.csv", *words)
+
+
+def test_read_kaggle_csv_rejects_an_unknown_split(tmp_path):
+    with pytest.raises(ValueError, match="split must be"):
+        data.read_kaggle_csv(tmp_path / "x.csv", "validation")
 
 
 def test_read_idx_small_files(tmp_path):
