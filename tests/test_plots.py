@@ -9,7 +9,14 @@ import numpy as np
 import pytest
 from matplotlib.colors import to_hex
 
-from utils.plots import best_epoch, format_history, plot_decision_boundary, plot_history, plot_image_grid
+from utils.plots import (
+    best_epoch,
+    format_history,
+    plot_decision_boundary,
+    plot_history,
+    plot_image_grid,
+    plot_predictions,
+)
 
 
 def test_grid_layout_titles_and_row_labels():
@@ -40,6 +47,43 @@ def test_grid_never_wider_than_the_images():
     fig = plot_image_grid(np.zeros((3, 5, 5)), ncols=10)
     assert len(fig.axes) == 3
     plt.close(fig)
+
+
+def test_signed_grid_shares_one_symmetric_scale():
+    weights = np.stack([np.full((10, 10), -0.5), np.linspace(-1, 1, 100).reshape(10, 10)])
+    weights[1, 0, 0] = 50.0  # one outlier does not set the scale
+    fig = plot_image_grid(weights, signed=True)
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 2 and len(fig.axes) == 3  # two images and the colour bar
+    low, high = images[0].get_clim()
+    assert low == -high and 0.9 < high < 1.0  # symmetric: white is 0 in every image
+    assert all(image.get_clim() == (low, high) for image in images)
+    assert all(image.get_cmap().name == "RdBu_r" for image in images)
+    plt.close(fig)
+    plain = plot_image_grid(weights)
+    assert plain.axes[0].images[0].get_cmap().name == "binary" and len(plain.axes) == 2
+    plt.close(plain)
+
+
+def test_predictions_right_blue_wrong_red():
+    probabilities = np.array([[0.1, 0.8, 0.1], [0.7, 0.2, 0.1]])
+    labels = np.array([1, 2])  # the first is right, the second wrong
+    fig = plot_predictions(np.zeros((2, 8, 8)), probabilities, labels, ["a", "b", "c"], ncols=2)
+    image_axes, bar_axes = fig.axes[0::2], fig.axes[1::2]
+    assert image_axes[0].xaxis.label.get_text() == "b 80%\n(true: b)"
+    assert to_hex(image_axes[0].xaxis.label.get_color()) == to_hex("tab:blue")
+    assert image_axes[1].xaxis.label.get_text() == "a 70%\n(true: c)"
+    assert to_hex(image_axes[1].xaxis.label.get_color()) == to_hex("tab:red")
+    heights = [patch.get_height() for patch in bar_axes[1].patches]
+    assert heights == pytest.approx([0.7, 0.2, 0.1])
+    colours = [to_hex(patch.get_facecolor()) for patch in bar_axes[1].patches]
+    assert colours == [to_hex("tab:red"), to_hex("lightgrey"), to_hex("tab:blue")]
+    plt.close(fig)
+
+
+def test_predictions_bad_input():
+    with pytest.raises(ValueError, match="probabilities"):
+        plot_predictions(np.zeros((2, 8, 8)), np.zeros((2, 4)), np.zeros(2, dtype=int), ["a", "b", "c"])
 
 
 @pytest.mark.parametrize("kwargs, message", [

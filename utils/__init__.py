@@ -5,7 +5,7 @@ backend once the C++ log lines are routed away from the notebook, and plotting h
 """
 
 from utils.data import CLASS_NAMES, FashionMNISTError, load_fashion_mnist, load_splits, train_val_split
-from utils.plots import best_epoch, format_history, plot_history, plot_image_grid, plot_seeds
+from utils.plots import best_epoch, format_history, plot_history, plot_image_grid, plot_predictions, plot_seeds
 from utils.results import record_results
 from utils.runtime import artifacts_dir, by_mode, fast_path, median_seconds, require_backend, run_mode, setup
 from utils.seeds import Spread, comparison_seeds, over_seeds, summary_table, verdict
@@ -13,6 +13,6 @@ from utils.seeds import Spread, comparison_seeds, over_seeds, summary_table, ver
 __all__ = [
     "CLASS_NAMES", "FashionMNISTError", "Spread", "artifacts_dir", "best_epoch", "by_mode", "comparison_seeds",
     "fast_path", "format_history", "load_fashion_mnist", "load_splits", "median_seconds", "over_seeds",
-    "plot_history", "plot_image_grid", "plot_seeds", "record_results", "require_backend", "run_mode", "setup",
+    "plot_history", "plot_image_grid", "plot_predictions", "plot_seeds", "record_results", "require_backend", "run_mode", "setup",
     "summary_table", "train_val_split", "verdict",
 ]

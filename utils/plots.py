@@ -9,10 +9,13 @@ import numpy as np
 
 
 def plot_image_grid(images: np.ndarray, titles: Sequence[str] | None = None, ncols: int = 10,
-                    size: float = 1.2, row_labels: Sequence[str] | None = None):
+                    size: float = 1.2, row_labels: Sequence[str] | None = None, signed: bool = False):
     """Return a matplotlib Figure showing grey-scale images in a grid, with optional titles.
 
     `images` has shape (n, height, width). `row_labels`, when given, names each row on its left.
+    `signed=True` draws values that can be negative (weights): red positive, blue negative, white 0,
+    on one scale shared by all the images, with a colour bar; the scale ends at the 99th percentile
+    of the absolute values, so that a few large values do not wash out the rest.
     """
     import matplotlib.pyplot as plt
 
@@ -30,18 +33,61 @@ def plot_image_grid(images: np.ndarray, titles: Sequence[str] | None = None, nco
     title_lines = max((str(t).count("\n") + 1 for t in titles), default=0) if titles is not None else 0
     row_height = size + title_lines * fontsize * 1.5 / 72  # room for the titles, so no row touches the next
     fig, axes = plt.subplots(nrows, ncols, figsize=(ncols * size, nrows * row_height), squeeze=False)
+    limit = float(np.percentile(np.abs(images), 99)) or 1.0
+    style = {"cmap": "RdBu_r", "vmin": -limit, "vmax": limit} if signed else {"cmap": "binary"}
     for i, ax in enumerate(axes.flat):
         ax.set_xticks([])
         ax.set_yticks([])
         if i >= n:
             ax.axis("off")
             continue
-        ax.imshow(images[i], cmap="binary")
+        shown = ax.imshow(images[i], **style)
         if titles is not None:
             ax.set_title(titles[i], fontsize=fontsize)
     if row_labels is not None:
         for ax, label in zip(axes[:, 0], row_labels):
             ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+    fig.tight_layout()
+    if signed:
+        fig.colorbar(shown, ax=axes.ravel().tolist(), shrink=0.8, pad=0.01)
+    return fig
+
+
+def plot_predictions(images: np.ndarray, probabilities: np.ndarray, labels: np.ndarray,
+                     class_names: Sequence[str], ncols: int = 3):
+    """Return a Figure: each image beside a bar chart of the probabilities the model gave it.
+
+    The image's caption names the predicted class and its probability, in blue when the prediction is
+    right and red when it is wrong; the true class's bar is blue, a wrongly predicted class's bar red,
+    the others grey. `probabilities` has shape (n, classes) and `labels` shape (n,).
+    """
+    import matplotlib.pyplot as plt
+
+    images, probabilities, labels = np.asarray(images), np.asarray(probabilities), np.asarray(labels)
+    n = len(images)
+    if images.ndim != 3 or probabilities.shape != (n, len(class_names)) or labels.shape != (n,):
+        raise ValueError(f"images (n, h, w), probabilities (n, {len(class_names)}) and labels (n,) expected, "
+                         f"not {images.shape}, {probabilities.shape} and {labels.shape}")
+    ncols = max(1, min(ncols, n))
+    nrows = -(-n // ncols)
+    fig, axes = plt.subplots(nrows, 2 * ncols, figsize=(4.6 * ncols, 1.9 * nrows), squeeze=False,
+                             gridspec_kw={"width_ratios": [1, 1.6] * ncols})
+    for i, (image_ax, bar_ax) in enumerate(zip(axes.flat[0::2], axes.flat[1::2])):
+        if i >= n:
+            image_ax.axis("off")
+            bar_ax.axis("off")
+            continue
+        predicted, true = int(probabilities[i].argmax()), int(labels[i])
+        colour = "tab:blue" if predicted == true else "tab:red"
+        image_ax.imshow(images[i], cmap="binary")
+        image_ax.set(xticks=[], yticks=[])
+        image_ax.set_xlabel(f"{class_names[predicted]} {probabilities[i, predicted]:.0%}\n"
+                            f"(true: {class_names[true]})", color=colour, fontsize=8)
+        bars = bar_ax.bar(range(len(class_names)), probabilities[i], color="lightgrey")
+        bars[predicted].set_color("tab:red")
+        bars[true].set_color("tab:blue")
+        bar_ax.set(ylim=(0, 1), xticks=range(len(class_names)), yticks=[0, 0.5, 1])
+        bar_ax.tick_params(labelsize=7)
     fig.tight_layout()
     return fig
 
