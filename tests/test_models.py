@@ -26,8 +26,19 @@ def test_dense_model_with_dropout_and_other_settings():
     assert model.count_params() == 784 * 32 + 32 + 32 * 10 + 10  # dropout adds no weights
 
 
+def test_dense_model_l2_penalises_both_kernels():
+    model = dense_model(hidden_units=4, l2=0.01)
+    assert model.get_layer("hidden").kernel_regularizer.get_config()["l2"] == pytest.approx(0.01)
+    model(np.zeros((1, 28, 28), dtype="float32"))
+    penalties = [float(np.asarray(loss)) for loss in model.losses]
+    kernels = [model.get_layer(name).kernel for name in ("hidden", "output")]
+    expected = [0.01 * float(np.sum(np.asarray(k) ** 2)) for k in kernels]
+    assert sorted(penalties) == pytest.approx(sorted(expected), rel=1e-5)
+    assert dense_model(hidden_units=4).losses == []  # no penalty by default
+
+
 @pytest.mark.parametrize("kwargs, message", [({"hidden_units": 0}, "at least 1"), ({"dropout": 1.0}, "in \\[0, 1\\)"),
-                                             ({"dropout": -0.1}, "in \\[0, 1\\)")])
+                                             ({"dropout": -0.1}, "in \\[0, 1\\)"), ({"l2": -1e-4}, "0 or more")])
 def test_dense_model_rejects_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         dense_model(**kwargs)

@@ -11,10 +11,12 @@ from typing import Any
 
 
 def dense_model(hidden_units: int = 100, activation: str = "relu", dropout: float = 0.0,
-                name: str = "mlp") -> Any:
+                name: str = "mlp", l2: float = 0.0) -> Any:
     """Return an uncompiled keras.Sequential: 28x28 image -> Flatten -> Dense(hidden) -> [Dropout] -> Dense(10, softmax).
 
-    Layers are named `flatten`, `hidden`, `dropout` (only when `dropout` > 0) and `output`.
+    Layers are named `flatten`, `hidden`, `dropout` (only when `dropout` > 0) and `output`. `l2` > 0
+    puts an L2 penalty, `l2 * sum(w ** 2)`, on both Dense kernels (`kernel_regularizer`); Keras adds
+    it to the loss it trains on and reports.
     """
     import keras
 
@@ -22,11 +24,14 @@ def dense_model(hidden_units: int = 100, activation: str = "relu", dropout: floa
         raise ValueError(f"hidden_units must be at least 1, not {hidden_units}")
     if not 0.0 <= dropout < 1.0:
         raise ValueError(f"dropout is the fraction of units dropped, in [0, 1), not {dropout}")
+    if l2 < 0:
+        raise ValueError(f"l2 is a penalty factor, 0 or more, not {l2}")
+    regularizer = keras.regularizers.L2(l2) if l2 > 0 else None
     layers = [keras.Input(shape=(28, 28)), keras.layers.Flatten(name="flatten"),
-              keras.layers.Dense(hidden_units, activation=activation, name="hidden")]
+              keras.layers.Dense(hidden_units, activation=activation, kernel_regularizer=regularizer, name="hidden")]
     if dropout > 0:
         layers.append(keras.layers.Dropout(dropout, name="dropout"))
-    layers.append(keras.layers.Dense(10, activation="softmax", name="output"))
+    layers.append(keras.layers.Dense(10, activation="softmax", kernel_regularizer=regularizer, name="output"))
     return keras.Sequential(layers, name=name)
 
 
