@@ -6,6 +6,9 @@ import json
 import os
 import re
 import shutil
+import subprocess
+import sys
+import types
 import uuid
 
 import nbformat
@@ -27,6 +30,52 @@ def test_setup_cell_and_badge_come_from_one_constant():
     url = colab_url(ROOT / "notebooks" / "07_dropout.ipynb")
     assert url == f"https://colab.research.google.com/github/{nbmeta.GITHUB_REPO}/blob/main/notebooks/07_dropout.ipynb"
     assert f"]({url})" in colab_badge(ROOT / "notebooks" / "07_dropout.ipynb")
+
+
+def _colab_clone(monkeypatch, tmp_path, url: str) -> None:
+    """Run the setup cell's clone step as Colab would: `google.colab` imported, in an empty folder."""
+    cell = setup_cell("07_dropout").replace(f"https://github.com/{nbmeta.GITHUB_REPO}.git", url)
+    clone_step = cell[:cell.index("sys.path.insert")]
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.chdir(tmp_path)
+    exec(compile(clone_step, "setup_cell", "exec"), {})
+
+
+def test_setup_cell_clones_the_project_in_colab(monkeypatch, tmp_path):
+    origin = tmp_path / "origin"
+    (origin / "utils").mkdir(parents=True)
+    (origin / "utils" / "__init__.py").write_text("")
+    git = ["git", "-C", str(origin), "-c", "user.name=t", "-c", "user.email=t@example.com"]
+    for args in (["init", "--quiet"], ["add", "."], ["commit", "--quiet", "-m", "utils"]):
+        subprocess.run(git + args, check=True)
+    workdir = tmp_path / "content"
+    workdir.mkdir()
+    _colab_clone(monkeypatch, workdir, origin.as_uri())
+    assert (workdir / nbmeta.CLONE_DIR / "utils" / "__init__.py").is_file()
+
+
+def test_setup_cell_says_in_one_line_why_the_clone_failed(monkeypatch, tmp_path):
+    url = (tmp_path / "no-such-fork.git").as_uri()
+    with pytest.raises(SystemExit) as failed:
+        _colab_clone(monkeypatch, tmp_path, url)
+    message = str(failed.value)
+    assert "\n" not in message
+    assert message.startswith(f"Could not clone {url} (fatal: ")
+    assert message.endswith("or set REPO_URL to the address of your fork.")
+    assert not (tmp_path / nbmeta.CLONE_DIR).exists()
+
+
+def test_code_hash_leaves_out_only_colab_only_code():
+    def hashed(setup: str) -> str:
+        return code_hash(new_notebook(cells=[new_code_cell(setup), new_code_cell("x = 1")]))
+    cell = setup_cell("07_dropout")
+    assert 'if "google.colab" in sys.modules' in cell
+    colab_edit = cell.replace("Could not clone", "Cannot clone")
+    assert colab_edit != cell and hashed(colab_edit) == hashed(cell)  # runs only in Colab
+    for edit in (cell.replace('SEED = utils.setup("07_dropout")', 'SEED = utils.setup("07_other")'),
+                 cell.replace("import subprocess, sys", "import subprocess, sys, os"),
+                 cell.replace("REPO_URL = ", "REPO_URL = 'x' or ")):
+        assert edit != cell and hashed(edit) != hashed(cell)  # runs everywhere
 
 
 def test_code_hash_follows_code_not_prose_or_outputs():

@@ -30,7 +30,16 @@ from pathlib import Path
 
 REPO_URL = "https://github.com/{repo}.git"
 if "google.colab" in sys.modules and not Path("{clone}").is_dir():
-    subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, "{clone}"], check=True)
+    # Colab starts without the project's files: clone them. To run your fork, set REPO_URL to its address.
+    import os
+    cloned = subprocess.run(["git", "clone", "--quiet", "--depth", "1", REPO_URL, "{clone}"],
+                            capture_output=True, text=True,
+                            env={{**os.environ, "GIT_TERMINAL_PROMPT": "0"}})  # fail, never ask for a password
+    if cloned.returncode != 0:
+        said = cloned.stderr.strip().splitlines() or ["git printed nothing"]
+        reason = next((line for line in said if line.startswith("fatal:")), said[-1])
+        raise SystemExit(f"Could not clone {{REPO_URL}} ({{reason}}). Check the address and the "
+                         "connection, or set REPO_URL to the address of your fork.")
 sys.path.insert(0, str(next(p for p in (Path.cwd(), Path.cwd().parent, Path("{clone}"))
                             if (p / "utils" / "__init__.py").is_file()).resolve()))
 import utils
@@ -75,9 +84,18 @@ def setup_cell(stem: str) -> str:
     return SETUP_CELL.format(repo=GITHUB_REPO, clone=CLONE_DIR, stem=stem)
 
 
+# A top-level `if "google.colab" in sys.modules...:` block and its indented body: code that runs only in Colab.
+_COLAB_ONLY = re.compile(r'^if "google\.colab" in sys\.modules\b[^\n]*\n(?:[ \t][^\n]*\n)*', flags=re.MULTILINE)
+
+
 def code_hash(nb: nbformat.NotebookNode) -> str:
-    """Return the SHA-256 of a notebook's code cells' sources, the mark of what its outputs came from."""
-    sources = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+    """Return the SHA-256 of the code that made a notebook's outputs, the mark of what they came from.
+
+    That is every code cell's source, less blocks that run only in Colab (the setup cell's clone): the
+    stored outputs come from runs outside Colab, where those lines never execute, so editing them
+    leaves the outputs as valid as before.
+    """
+    sources = [_COLAB_ONLY.sub("", cell.source) for cell in nb.cells if cell.cell_type == "code"]
     return hashlib.sha256(json.dumps(sources).encode()).hexdigest()
 
 
