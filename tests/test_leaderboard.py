@@ -49,7 +49,7 @@ def test_external_references_are_included_and_marked(tmp_path):
     assert all(e.external and e.source for e in entries if e.source != "11_tuned")
     names = [e.name for e in entries]
     assert names.index("11 test_accuracy") == 1  # below the CNN's 0.916, above the RBF SVC's 0.897
-    assert {e.accuracy for e in EXTERNAL} == {0.835, 0.842, 0.871, 0.8833, 0.8864, 0.897, 0.916}
+    assert {e.accuracy for e in EXTERNAL} == {0.835, 0.842, 0.871, 0.8833, 0.8864, 0.8946, 0.897, 0.916}
 
 
 @pytest.mark.parametrize("content, message", [
@@ -113,3 +113,19 @@ def test_save_chart_writes_a_png_and_closes_the_figure(tmp_path):
     assert path == tmp_path / "leaderboard.png"
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert plt.get_fignums() == before
+
+
+def test_spreads_over_seeds_are_shown_beside_their_results(tmp_path):
+    write(tmp_path, "13_dense", {"ensemble_test_accuracy": 0.9102, "single_test_accuracy": 0.905})
+    spread = {"mean": 0.9091, "std": 0.0012, "min": 0.9077, "max": 0.9102, "n": 4}
+    entries, _ = collect(tmp_path, external=False, spreads={"13_dense": {"ensemble_test_accuracy": spread}})
+    by_name = {e.name: e for e in entries}
+    assert by_name["13 ensemble_test_accuracy"].spread == "0.9091 +/- 0.0012 (0.9077-0.9102, 4 seeds)"
+    assert by_name["13 single_test_accuracy"].spread == ""  # no seed runs for it
+    table = format_leaderboard(entries)
+    assert "over seeds" in table.splitlines()[0] and "0.9091 +/- 0.0012" in table
+    assert "over seeds" not in format_leaderboard([by_name["13 single_test_accuracy"]])
+    fig = plot_leaderboard(entries)
+    assert any("seeds 0.9077-0.9102" in t.get_text() for t in fig.axes[0].texts)
+    import matplotlib.pyplot as plt
+    plt.close(fig)

@@ -30,6 +30,15 @@ class Entry:
     accuracy: float
     split: str
     source: str
+    over_seeds: Mapping[str, float] | None = None  # {"mean", "std", "min", "max", "n"} from results/seeds/, if any
+
+    @property
+    def spread(self) -> str:
+        """Return the spread over seeds as "0.9026 +/- 0.0030 (0.8993-0.9061, 4 seeds)", or "" without one."""
+        s = self.over_seeds
+        if not s or s.get("n", 0) < 2:
+            return ""
+        return f"{s['mean']:.4f} +/- {s['std']:.4f} ({s['min']:.4f}-{s['max']:.4f}, {int(s['n'])} seeds)"
 
     @property
     def external(self) -> bool:
@@ -44,6 +53,8 @@ EXTERNAL: tuple[Entry, ...] = (
     Entry("MLP 256-128-100 (best MLP in the benchmark table)", 0.8833, "external (test)", FASHION_MNIST_README),
     Entry("MLP 300-100 (Hands-On ML, Keras)", 0.8864, "external (test)",
           "Geron, Hands-On Machine Learning, 3rd ed., chapter 10"),
+    Entry("MLP, 1,024 wide (KANbeFair)", 0.8946, "external (test)",
+          "Yu, Yu & Wang 2024, KAN or MLP: A Fairer Comparison, arXiv:2407.16674"),
     Entry("SVC, RBF kernel (scikit-learn)", 0.897, "external (test)", DATASET_PAPER),
     Entry("2 conv layers + pooling (CNN, not dense)", 0.916, "external (test)", FASHION_MNIST_README),
 )
@@ -56,13 +67,15 @@ def headline_split(metric: str) -> str | None:
 
 
 def collect(folder: Path | None = None, expected: Iterable[str] = (), external: bool = True,
-            current: Mapping[str, Mapping[str, float]] | None = None) -> tuple[list[Entry], list[str]]:
+            current: Mapping[str, Mapping[str, float]] | None = None,
+            spreads: Mapping[str, Mapping[str, Mapping[str, float]]] | None = None) -> tuple[list[Entry], list[str]]:
     """Return (entries sorted best first, problems): every headline accuracy in `folder`'s results files.
 
     `current` maps a notebook to metrics it has just computed: they replace that notebook's file, if
     any (a notebook that shows the leaderboard before recording its own results passes its own).
     A file that cannot be read is skipped and reported in `problems`, as is each notebook named in
-    `expected` that has no results yet; nothing is raised for either.
+    `expected` that has no results yet; nothing is raised for either. `spreads` maps a notebook to
+    its metrics' spreads over seeds (the "metrics" of `results/seeds/<notebook>.json`), shown beside them.
     """
     folder = Path(folder) if folder is not None else results_dir()
     current = dict(current or {})
@@ -81,7 +94,9 @@ def collect(folder: Path | None = None, expected: Iterable[str] = (), external: 
         for metric, value in records[notebook].items():
             split = headline_split(metric)
             if split is not None:
-                entries.append(Entry(f"{notebook[:2]} {metric}", float(value), split, notebook))
+                spread = (spreads or {}).get(notebook, {}).get(metric)
+                entries.append(Entry(f"{notebook[:2]} {metric}", float(value), split, notebook,
+                                     dict(spread) if spread else None))
     found = set(records)
     problems += [f"no results for {stem} yet: run `make run NB=notebooks/{stem}.ipynb`"
                  for stem in expected if stem not in found]
@@ -106,9 +121,11 @@ def format_leaderboard(entries: list[Entry], splits: Iterable[str] | None = FAIR
     if not shown:
         return "no results" if not entries else f"no {' or '.join(splits or ())} results"
     width = max(len(e.name) for e in shown)
-    lines = [f"{'#':>3}  accuracy  {'split':<16} {'result':<{width}}  source"]
-    lines += [f"{rank:>3}  {e.accuracy:>8.4f}  {e.split:<16} {e.name:<{width}}  {e.source}"
-              for rank, e in enumerate(shown, start=1)]
+    spread_width = max(len(e.spread) for e in shown)
+    spread_head = f"  {'over seeds':<{spread_width}}" if spread_width else ""
+    lines = [f"{'#':>3}  accuracy{spread_head}  {'split':<16} {'result':<{width}}  source"]
+    lines += [f"{rank:>3}  {e.accuracy:>8.4f}" + (f"  {e.spread:<{spread_width}}" if spread_width else "")
+              + f"  {e.split:<16} {e.name:<{width}}  {e.source}" for rank, e in enumerate(shown, start=1)]
     if left_out:
         counts = " and ".join(f"{n} {split}" for split, n in left_out.items())
         noun = "result" if sum(left_out.values()) == 1 else "results"
@@ -130,10 +147,15 @@ def plot_leaderboard(entries: list[Entry], title: str = "Fashion-MNIST accuracy:
             color=[colors.get(e.split, "tab:purple") for e in ordered])
     ax.set_yticks(range(len(ordered)), [e.name for e in ordered], fontsize=7)
     for i, e in enumerate(ordered):
-        ax.text(e.accuracy + 0.002, i, f"{e.accuracy:.4f}", va="center", fontsize=6.5)
+        if e.spread:  # the range over seeds, as a line through the bar's end
+            ax.errorbar(e.accuracy, i, xerr=[[e.accuracy - e.over_seeds["min"]], [e.over_seeds["max"] - e.accuracy]],
+                        color="black", capsize=2, linewidth=0.8)
+        right = max(e.accuracy, e.over_seeds["max"]) if e.spread else e.accuracy
+        ax.text(right + 0.002, i, f"{e.accuracy:.4f}" + (f" (seeds {e.over_seeds['min']:.4f}-{e.over_seeds['max']:.4f})"
+                                                         if e.spread else ""), va="center", fontsize=6.5)
     low = min(e.accuracy for e in entries)
     ax.set_xlim(max(0.0, (low * 20 // 1 - 1) / 20), 1.0)  # zoom in: start 0.05 below the lowest, rounded down
-    ax.set_xlabel(f"accuracy (the axis starts at {ax.get_xlim()[0]:.2f})")
+    ax.set_xlabel(f"accuracy (the axis starts at {ax.get_xlim()[0]:.2f}; black lines: the range over seeds)")
     handles = [plt.Rectangle((0, 0), 1, 1, color=c) for split, c in colors.items()
                if any(e.split == split for e in entries)]
     ax.legend(handles, [s for s in colors if any(e.split == s for e in entries)], fontsize=8, loc="lower right")
