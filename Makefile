@@ -14,7 +14,7 @@ COLAB_PY     := $(COLAB_VENV)/bin/python
 COLAB_STAMP  := $(COLAB_VENV)/.installed
 COLAB_PYTHON ?= $(shell tools/find_python.sh 3.12 3.11 3.13)
 
-.PHONY: help setup data run seeds test test-colab lab readme sync clean
+.PHONY: help setup data run seeds lint test test-colab test-lab browser lab readme sync clean
 
 help:
 	@echo "make run              set up, execute every notebook in full mode, refresh results/ and README"
@@ -26,6 +26,9 @@ help:
 	@echo "make test             set up, then unit tests and every notebook in smoke mode (nbval), and the"
 	@echo "                      Keras-only notebooks in smoke mode on JAX"
 	@echo "make test-colab       the same smoke suite with Colab's versions (requirements-colab.txt)"
+	@echo "make test-lab         JupyterLab in a real browser (Debian's chromium): Run All on three"
+	@echo "                      notebooks in smoke mode, no errors, figures drawn, progress shown"
+	@echo "make lint             ruff over the code and the notebooks (make test runs it first)"
 	@echo "make lab              JupyterLab on notebooks/ with the project's environment"
 	@echo "make data             find, install or download Fashion-MNIST and verify it"
 
@@ -72,7 +75,10 @@ seeds: setup
 TEST_WORKERS ?= 2
 PYTEST = OPENBLAS_NUM_THREADS=1 FMNIST_RUN_MODE=smoke $(1) -m pytest -n $(TEST_WORKERS) --dist loadscope
 
-test: setup
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: setup lint
 	KERAS_BACKEND=tensorflow $(call PYTEST,$(PY))
 	KERAS_BACKEND=jax $(call PYTEST,$(PY)) notebooks
 
@@ -87,6 +93,20 @@ $(COLAB_STAMP): requirements-colab.txt requirements-run.txt
 
 test-colab: $(COLAB_STAMP) data
 	KERAS_BACKEND=tensorflow $(call PYTEST,$(COLAB_PY))
+
+# Debian's chromium, for make test-lab: already here, or installed as root with apt-get (as `make data`
+# installs the dataset); Playwright (requirements-run.txt) drives it and downloads no browser.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    echo "Installing Debian's package chromium ..."; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  fi; \
+	  command -v chromium >/dev/null 2>&1 || { \
+	    echo "error: make test-lab needs a chromium browser: apt-get install chromium (as root)" >&2; exit 1; }; }
+
+test-lab: setup browser
+	FMNIST_TEST_LAB=1 KERAS_BACKEND=tensorflow $(PY) -m pytest -p no:xdist tests/lab
 
 lab: setup
 	$(VENV)/bin/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)

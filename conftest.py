@@ -1,7 +1,7 @@
 """pytest runs the notebooks in smoke mode unless FMNIST_RUN_MODE says otherwise.
 
-Under a Keras backend other than TensorFlow (`KERAS_BACKEND=jax`, as `make test` runs a second time),
-only the notebooks that use Keras alone run; the others are skipped, saying why.
+Under a Keras backend other than TensorFlow (`KERAS_BACKEND=jax`, as `make test` runs a second
+time), only the notebooks that use Keras alone run; the others are skipped, saying why.
 """
 
 import os
@@ -24,5 +24,13 @@ def pytest_collection_modifyitems(config, items):
             continue
         kind = kinds.setdefault(path, keras_backends(path))
         if kind != "any":
-            why = "teaches TensorFlow itself" if kind == "tensorflow" else "uses no Keras: nothing differs by backend"
-            item.add_marker(pytest.mark.skip(reason=f"{path.name} {why}; {backend} runs the Keras-only notebooks"))
+            why = (
+                "teaches TensorFlow itself"
+                if kind == "tensorflow"
+                else "uses no Keras: nothing differs by backend"
+            )
+            item.add_marker(
+                pytest.mark.skip(
+                    reason=f"{path.name} {why}; {backend} runs the Keras-only notebooks"
+                )
+            )

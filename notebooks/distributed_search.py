@@ -1,4 +1,5 @@
-"""One process of a KerasTuner search spread over several processes: the chief's oracle, or a worker.
+"""One process of a KerasTuner search spread over several processes: the chief's oracle, or a
+worker.
 
 Usage: python distributed_search.py FOLDER --trials N --epochs E --seed S [--train-images N]
 
@@ -6,8 +7,8 @@ KerasTuner reads three environment variables (notebook 12 sets them with `utils.
 `KERASTUNER_TUNER_ID` is "chief" for the process that holds the oracle (it proposes every trial and
 records every result, and trains nothing) and "tuner0", "tuner1", ... for the workers, which ask the
 chief for a trial, train it and report back; `KERASTUNER_ORACLE_IP` and `KERASTUNER_ORACLE_PORT` say
-where the chief listens. Every process runs this same script on a shared FOLDER; each worker prints a
-line per trial it runs.
+where the chief listens. Every process runs this same script on a shared FOLDER; each worker prints
+a line per trial it runs.
 """
 
 import argparse
@@ -27,11 +28,16 @@ from utils.models import dense_model  # noqa: E402
 
 def build_model(hp: keras_tuner.HyperParameters) -> keras.Model:
     """A dense network with a searched width, dropout and learning rate."""
-    model = dense_model(hidden_units=hp.Choice("units", [64, 128, 256, 512]),
-                        dropout=hp.Choice("dropout", [0.0, 0.2]))
+    model = dense_model(
+        hidden_units=hp.Choice("units", [64, 128, 256, 512]),
+        dropout=hp.Choice("dropout", [0.0, 0.2]),
+    )
     learning_rate = hp.Float("learning_rate", 1e-4, 1e-2, sampling="log")
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     return model
 
 
@@ -39,7 +45,10 @@ class ReportingSearch(keras_tuner.RandomSearch):
     """RandomSearch that prints which process runs which trial."""
 
     def run_trial(self, trial, *args, **kwargs):
-        print(f"{os.environ.get('KERASTUNER_TUNER_ID', 'alone')} runs trial {trial.trial_id}", flush=True)
+        print(
+            f"{os.environ.get('KERASTUNER_TUNER_ID', 'alone')} runs trial {trial.trial_id}",
+            flush=True,
+        )
         return super().run_trial(trial, *args, **kwargs)
 
 
@@ -53,13 +62,26 @@ def main() -> None:
     parser.add_argument("--train-images", type=int, default=None)
     args = parser.parse_args()
 
-    tuner = ReportingSearch(build_model, objective="val_accuracy", max_trials=args.trials, seed=args.seed,
-                            directory=args.folder, project_name="search")
+    tuner = ReportingSearch(
+        build_model,
+        objective="val_accuracy",
+        max_trials=args.trials,
+        seed=args.seed,
+        directory=args.folder,
+        project_name="search",
+    )
     (x_train, y_train), (x_val, y_val), _ = load_splits()
     keras.utils.set_random_seed(args.seed)
-    # On the chief, search() serves the oracle until the workers are done; on a worker it runs trials.
-    tuner.search(x_train[:args.train_images], y_train[:args.train_images], epochs=args.epochs,
-                 validation_data=(x_val, y_val), batch_size=128, verbose=0)
+    # On the chief, search() serves the oracle until the workers are done; on a worker it runs
+    # trials.
+    tuner.search(
+        x_train[: args.train_images],
+        y_train[: args.train_images],
+        epochs=args.epochs,
+        validation_data=(x_val, y_val),
+        batch_size=128,
+        verbose=0,
+    )
 
 
 if __name__ == "__main__":

@@ -1,12 +1,14 @@
 """Train the notebooks' dense network as one worker of a `MultiWorkerMirroredStrategy` cluster.
 
-Usage: python multi_worker_train.py OUT_FOLDER --epochs N --per-replica-batch B --learning-rate R --seed S
+Usage: python multi_worker_train.py OUT_FOLDER --epochs N --per-replica-batch B --learning-rate R
+--seed S
        [--train-images N] [--profile]
 
 Every worker runs this same script; the environment variable `TF_CONFIG`, set by whoever starts the
 workers (notebook 12 does it with `utils.cluster`), lists the cluster and says which worker this is.
 Without `TF_CONFIG` the script trains alone, as a cluster of one. Worker 0, the chief, writes the
-trained model (`model.keras`) and its history (`history.json`) to OUT_FOLDER; the others write nothing.
+trained model (`model.keras`) and its history (`history.json`) to OUT_FOLDER; the others write
+nothing.
 
 Keras' `fit` does not run under `MultiWorkerMirroredStrategy` in Keras 3 (keras-team/keras#20585),
 so the training loop is written out with `strategy.run`, as in notebook 09's custom loop.
@@ -32,18 +34,30 @@ from utils.models import dense_model  # noqa: E402
 
 def batches(x: np.ndarray, y: np.ndarray, global_batch: int, seed: int) -> tf.data.Dataset:
     """The training images in global batches, shuffled the same way on every worker from `seed`."""
-    dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    dataset = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(
+        len(x), seed=seed, reshuffle_each_iteration=True
+    )
     options = tf.data.Options()
     # Each worker keeps its share of every global batch: worker i takes the i-th slice.
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     return dataset.batch(global_batch, drop_remainder=True).with_options(options)
 
 
-def train(strategy: tf.distribute.Strategy, data: tuple, *, epochs: int, per_replica_batch: int,
-          learning_rate: float, seed: int) -> tuple[keras.Model, dict[str, list[float]]]:
-    """Train with Adam under `strategy`; return the model and its loss and validation accuracy per epoch."""
+def train(
+    strategy: tf.distribute.Strategy,
+    data: tuple,
+    *,
+    epochs: int,
+    per_replica_batch: int,
+    learning_rate: float,
+    seed: int,
+) -> tuple[keras.Model, dict[str, list[float]]]:
+    """Train with Adam under `strategy`; return the model and its loss and validation accuracy per
+    epoch.
+    """
     (x_train, y_train), (x_val, y_val) = data
-    global_batch = per_replica_batch * strategy.num_replicas_in_sync  # what one step sees, all replicas together
+    # what one step sees, all replicas together
+    global_batch = (per_replica_batch * strategy.num_replicas_in_sync)
     keras.utils.set_random_seed(seed)  # the same initial weights on every worker
     with strategy.scope():  # variables created here are mirrored on every replica of every worker
         model = dense_model()
@@ -53,9 +67,12 @@ def train(strategy: tf.distribute.Strategy, data: tuple, *, epochs: int, per_rep
     def replica_step(images, labels):
         with tf.GradientTape() as tape:
             per_image = loss_fn(labels, model(images, training=True))
-            # Divide by the global batch, not this replica's: the optimizer adds up the replicas' gradients.
+            # Divide by the global batch, not this replica's: the optimizer adds up the replicas'
+            # gradients.
             loss = tf.nn.compute_average_loss(per_image, global_batch_size=global_batch)
-        optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+        optimizer.apply_gradients(
+            zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
+        )
         return loss
 
     @tf.function
@@ -63,7 +80,9 @@ def train(strategy: tf.distribute.Strategy, data: tuple, *, epochs: int, per_rep
         losses = strategy.run(replica_step, args=batch)
         return strategy.reduce("SUM", losses, axis=None)
 
-    dataset = strategy.experimental_distribute_dataset(batches(x_train, y_train, global_batch, seed))
+    dataset = strategy.experimental_distribute_dataset(
+        batches(x_train, y_train, global_batch, seed)
+    )
     history = {"loss": [], "val_accuracy": [], "seconds": []}
     for _ in range(epochs):
         start, total, steps = time.perf_counter(), 0.0, 0
@@ -72,7 +91,8 @@ def train(strategy: tf.distribute.Strategy, data: tuple, *, epochs: int, per_rep
             steps += 1
         history["seconds"].append(time.perf_counter() - start)
         history["loss"].append(total / steps)
-        predicted = np.argmax(model(x_val, training=False).numpy(), axis=1)  # the same weights on every worker
+        # the same weights on every worker
+        predicted = np.argmax(model(x_val, training=False).numpy(), axis=1)
         history["val_accuracy"].append(float(np.mean(predicted == y_val)))
     return model, history
 
@@ -88,14 +108,24 @@ def main() -> None:
     parser.add_argument("--train-images", type=int, default=None)
     args = parser.parse_args()
 
-    strategy = tf.distribute.MultiWorkerMirroredStrategy()  # reads TF_CONFIG; blocks until every worker is up
+    # reads TF_CONFIG; blocks until every worker is up
+    strategy = (tf.distribute.MultiWorkerMirroredStrategy())
     task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {"type": "worker", "index": 0})
     (x_train, y_train), (x_val, y_val), _ = load_splits()
-    x_train, y_train = x_train[:args.train_images], y_train[:args.train_images]
-    model, history = train(strategy, ((x_train, y_train), (x_val, y_val)), epochs=args.epochs,
-                           per_replica_batch=args.per_replica_batch, learning_rate=args.learning_rate, seed=args.seed)
-    print(f"worker {task['index']} (pid {os.getpid()}): {strategy.num_replicas_in_sync} replicas, "
-          f"validation accuracy {history['val_accuracy'][-1]:.4f}", flush=True)
+    x_train, y_train = x_train[: args.train_images], y_train[: args.train_images]
+    model, history = train(
+        strategy,
+        ((x_train, y_train), (x_val, y_val)),
+        epochs=args.epochs,
+        per_replica_batch=args.per_replica_batch,
+        learning_rate=args.learning_rate,
+        seed=args.seed,
+    )
+    print(
+        f"worker {task['index']} (pid {os.getpid()}): {strategy.num_replicas_in_sync} replicas, "
+        f"validation accuracy {history['val_accuracy'][-1]:.4f}",
+        flush=True,
+    )
     if task["index"] == 0:  # the chief writes; the other workers hold the same weights
         args.out.mkdir(parents=True, exist_ok=True)
         model.save(args.out / "model.keras")

@@ -2,9 +2,10 @@
 
 Usage: python serve_savedmodel.py EXPORTED_FOLDER IMAGES.npy PROBABILITIES.npy
 
-`model.export(folder)` (notebook 08) writes a TensorFlow SavedModel: the model's forward pass and its
-weights, with no Python code of ours. This script needs TensorFlow and NumPy only, not Keras and not
-this project: it loads the folder, calls its `serve` endpoint on the images and saves what comes out.
+`model.export(folder)` (notebook 08) writes a TensorFlow SavedModel: the model's forward pass and
+its weights, with no Python code of ours. This script needs TensorFlow and NumPy only, not Keras and
+not this project: it loads the folder, calls its `serve` endpoint on the images and saves what comes
+out.
 """
 
 import os
@@ -22,7 +23,10 @@ def main(folder: str, images_file: str, out_file: str) -> None:
     images = np.load(images_file)
     probabilities = served.serve(tf.constant(images)).numpy()
     np.save(out_file, probabilities)
-    print(f"TensorFlow {tf.__version__} in process {os.getpid()}: serve{tuple(images.shape)} -> {probabilities.shape}")
+    print(
+        f"TensorFlow {tf.__version__} in process {os.getpid()}: serve{tuple(images.shape)} -> "
+        f"{probabilities.shape}"
+    )
 
 
 if __name__ == "__main__":

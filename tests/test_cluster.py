@@ -15,6 +15,7 @@ def _python(code: str) -> list[str]:
 
 def test_free_ports_are_different_and_can_be_bound():
     import socket
+
     ports = free_ports(3)
     assert len(set(ports)) == 3
     for port in ports:
@@ -25,9 +26,15 @@ def test_free_ports_are_different_and_can_be_bound():
 
 
 def test_processes_get_their_own_environment_and_their_output_is_returned(tmp_path):
-    commands = {name: _python("import os; print(os.environ['ROLE'], flush=True)") for name in ("a", "b")}
-    finished = run_together(commands, envs={"a": {"ROLE": "chief"}, "b": {"ROLE": "worker"}},
-                            log_dir=tmp_path, timeout=60)
+    commands = {
+        name: _python("import os; print(os.environ['ROLE'], flush=True)") for name in ("a", "b")
+    }
+    finished = run_together(
+        commands,
+        envs={"a": {"ROLE": "chief"}, "b": {"ROLE": "worker"}},
+        log_dir=tmp_path,
+        timeout=60,
+    )
     assert {name: f.output.strip() for name, f in finished.items()} == {"a": "chief", "b": "worker"}
     assert all(f.returncode == 0 and not is_running(f.pid) for f in finished.values())
 
@@ -37,13 +44,15 @@ def _pids_written(folder) -> list[int]:
 
 
 def _sleeper(folder, name: str, spawn_child: bool = False) -> list[str]:
-    """A process that writes its pid (and its child's) and sleeps, as a worker waiting for a peer would."""
+    """A process that writes its pid (and its child's) and sleeps, as a worker waiting for a peer
+    would.
+    """
     return _python(f"""
         import os, subprocess, sys, time
-        open({str(folder / (name + '.pid'))!r}, 'w').write(str(os.getpid()))
+        open({str(folder / (name + ".pid"))!r}, 'w').write(str(os.getpid()))
         if {spawn_child}:
             child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])
-            open({str(folder / (name + '-child.pid'))!r}, 'w').write(str(child.pid))
+            open({str(folder / (name + "-child.pid"))!r}, 'w').write(str(child.pid))
         time.sleep(600)
     """)
 
@@ -60,17 +69,25 @@ def test_a_timeout_stops_every_process_and_what_they_started(tmp_path):
 
 
 def test_a_failing_process_stops_the_others_and_says_why(tmp_path):
-    commands = {"chief": _sleeper(tmp_path, "chief"),
-                "worker": _python("import sys; sys.exit('worker: no data here')")}
+    commands = {
+        "chief": _sleeper(tmp_path, "chief"),
+        "worker": _python("import sys; sys.exit('worker: no data here')"),
+    }
     with pytest.raises(ClusterError, match=r"(?s)worker exited with status 1.*no data here"):
-        run_together(commands, envs={"chief": {}, "worker": {}}, log_dir=tmp_path / "logs", timeout=120)
+        run_together(
+            commands, envs={"chief": {}, "worker": {}}, log_dir=tmp_path / "logs", timeout=120
+        )
     assert not any(is_running(pid) for pid in _pids_written(tmp_path))
 
 
 def test_an_interrupt_stops_every_process(tmp_path, monkeypatch):
     import utils.cluster as cluster
+
     real_sleep, interrupted = time.sleep, []
-    def interrupted_sleep(seconds):  # a learner presses "interrupt the kernel" once both processes are up
+
+    def interrupted_sleep(
+        seconds,
+    ):  # a learner presses "interrupt the kernel" once both processes are up
         if len(_pids_written(tmp_path)) == 2 and not interrupted:
             interrupted.append(True)  # once: the clean-up that follows sleeps too
             raise KeyboardInterrupt
@@ -78,8 +95,12 @@ def test_an_interrupt_stops_every_process(tmp_path, monkeypatch):
 
     monkeypatch.setattr(cluster.time, "sleep", interrupted_sleep)
     with pytest.raises(KeyboardInterrupt):
-        run_together({"a": _sleeper(tmp_path, "a", spawn_child=True)}, envs={"a": {}}, log_dir=tmp_path / "logs",
-                     timeout=120)
+        run_together(
+            {"a": _sleeper(tmp_path, "a", spawn_child=True)},
+            envs={"a": {}},
+            log_dir=tmp_path / "logs",
+            timeout=120,
+        )
     assert len(_pids_written(tmp_path)) == 2
     assert not any(is_running(pid) for pid in _pids_written(tmp_path))
 
@@ -93,6 +114,7 @@ def test_bad_arguments_are_refused(tmp_path):
 
 def test_is_running_is_false_for_an_ended_process():
     import subprocess
+
     process = subprocess.Popen(["true"])
     process.wait()
     assert not is_running(process.pid)

@@ -32,11 +32,15 @@ from utils.data import (
 
 @pytest.fixture(scope="module")
 def real_dir() -> Path:
-    """The folder with the real files that the loader finds on this machine (make data puts them there)."""
+    """The folder with the real files that the loader finds on this machine (make data puts them
+    there).
+    """
     try:
         return locate_fashion_mnist(download=False)
     except FashionMNISTError as e:
-        pytest.fail(f"the real Fashion-MNIST files are needed for these tests; run `make data` ({e})")
+        pytest.fail(
+            f"the real Fashion-MNIST files are needed for these tests; run `make data` ({e})"
+        )
 
 
 @pytest.fixture(scope="module")
@@ -72,13 +76,21 @@ def assert_clear_error(excinfo, filename: str, *words: str) -> None:
     assert "apt-get install dataset-fashion-mnist" in message, message  # what to do
 
 
-# The real data -------------------------------------------------------------------------------------
+# The real data
+# -------------------------------------------------------------------------------------
+
 
 def test_real_data_has_the_keras_contract(real):
     (x_train, y_train), (x_test, y_test) = real
-    assert (x_train.shape, y_train.shape, x_test.shape, y_test.shape) == \
-        ((60000, 28, 28), (60000,), (10000, 28, 28), (10000,))
-    assert all(a.dtype == np.uint8 and a.flags.writeable for a in (x_train, y_train, x_test, y_test))
+    assert (x_train.shape, y_train.shape, x_test.shape, y_test.shape) == (
+        (60000, 28, 28),
+        (60000,),
+        (10000, 28, 28),
+        (10000,),
+    )
+    assert all(
+        a.dtype == np.uint8 and a.flags.writeable for a in (x_train, y_train, x_test, y_test)
+    )
     assert np.bincount(y_train).tolist() == [6000] * 10
     assert np.bincount(y_test).tolist() == [1000] * 10
     assert y_train[:10].tolist() == [9, 0, 0, 3, 0, 2, 7, 2, 5, 5]
@@ -89,7 +101,11 @@ def test_real_data_has_the_keras_contract(real):
 
 def test_class_names():
     assert len(CLASS_NAMES) == 10
-    assert CLASS_NAMES[0] == "T-shirt/top" and CLASS_NAMES[6] == "Shirt" and CLASS_NAMES[9] == "Ankle boot"
+    assert (
+        CLASS_NAMES[0] == "T-shirt/top"
+        and CLASS_NAMES[6] == "Shirt"
+        and CLASS_NAMES[9] == "Ankle boot"
+    )
 
 
 def test_train_val_split_is_the_books_split(real):
@@ -107,13 +123,19 @@ def test_train_val_split_is_the_books_split(real):
 def test_load_splits_scales_and_splits_like_the_books(real):
     (x_full, y_full), (x_test_raw, y_test_raw) = real
     (x_train, y_train), (x_val, y_val), (x_test, y_test) = load_splits()
-    assert [a.shape for a in (x_train, x_val, x_test)] == [(48000, 28, 28), (12000, 28, 28), (10000, 28, 28)]
+    assert [a.shape for a in (x_train, x_val, x_test)] == [
+        (48000, 28, 28),
+        (12000, 28, 28),
+        (10000, 28, 28),
+    ]
     assert {a.dtype for a in (x_train, x_val, x_test)} == {np.dtype("float32")}
     assert x_train.min() == 0.0 and x_train.max() == 1.0
     (_, y_train_expected), (x_val_expected, y_val_expected) = train_val_split(x_full, y_full)
     assert np.array_equal(y_train, y_train_expected) and np.array_equal(y_val, y_val_expected)
     assert np.array_equal(x_val, x_val_expected.astype(np.float32) / 255)
-    assert np.array_equal(y_test, y_test_raw) and np.array_equal(x_test * 255, x_test_raw.astype(np.float32))
+    assert np.array_equal(y_test, y_test_raw) and np.array_equal(
+        x_test * 255, x_test_raw.astype(np.float32)
+    )
 
 
 def test_train_val_split_rejects_mismatched_lengths():
@@ -121,7 +143,9 @@ def test_train_val_split_rejects_mismatched_lengths():
         train_val_split(np.zeros((10, 28, 28)), np.zeros(9))
 
 
-# Where it looks ------------------------------------------------------------------------------------
+# Where it looks
+# ------------------------------------------------------------------------------------
+
 
 def test_search_order(monkeypatch, tmp_path):
     monkeypatch.setenv("FASHION_MNIST_DIR", str(tmp_path / "env"))
@@ -129,8 +153,10 @@ def test_search_order(monkeypatch, tmp_path):
     assert candidate_dirs() == [tmp_path / "env"]  # FASHION_MNIST_DIR: only there
     assert candidate_dirs(tmp_path / "given") == [tmp_path / "given"]  # data_dir: only there
     monkeypatch.delenv("FASHION_MNIST_DIR")
-    assert candidate_dirs() == [tmp_path / "keras" / "datasets" / "fashion-mnist",
-                                Path("/usr/share/datasets/fashion-mnist")]
+    assert candidate_dirs() == [
+        tmp_path / "keras" / "datasets" / "fashion-mnist",
+        Path("/usr/share/datasets/fashion-mnist"),
+    ]
 
 
 def test_first_complete_folder_wins(monkeypatch, tmp_path, real_dir):
@@ -148,21 +174,29 @@ def test_first_complete_folder_wins(monkeypatch, tmp_path, real_dir):
 
 @pytest.mark.parametrize("problem", ["no such folder", "a file", "incomplete"])
 def test_a_wrong_fashion_mnist_dir_is_an_error_naming_it(monkeypatch, tmp_path, real_dir, problem):
-    """An explicit FASHION_MNIST_DIR is never silently passed over for another copy (the real one exists)."""
+    """An explicit FASHION_MNIST_DIR is never silently passed over for another copy (the real one
+    exists).
+    """
     target = tmp_path / "my-copy"
     if problem == "a file":
         target.write_text("not a folder")
     elif problem == "incomplete":
         target.mkdir()
-        os.symlink(real_dir / FILES["train-images-idx3-ubyte"].filename, target / FILES["train-images-idx3-ubyte"].filename)
+        os.symlink(
+            real_dir / FILES["train-images-idx3-ubyte"].filename,
+            target / FILES["train-images-idx3-ubyte"].filename,
+        )
     monkeypatch.setenv("FASHION_MNIST_DIR", str(target))
     with pytest.raises(FashionMNISTError) as excinfo:
         load_fashion_mnist()
     message = str(excinfo.value)
     assert message.startswith(f"FASHION_MNIST_DIR={target}: "), message
-    expected = {"no such folder": "no such folder", "a file": "not a folder",
-                "incomplete": "missing train-labels-idx1-ubyte(.gz) (or fashion-mnist_train.csv); "
-                              "t10k-images-idx3-ubyte(.gz) and t10k-labels-idx1-ubyte(.gz) (or fashion-mnist_test.csv)"}
+    expected = {
+        "no such folder": "no such folder",
+        "a file": "not a folder",
+        "incomplete": "missing train-labels-idx1-ubyte(.gz) (or fashion-mnist_train.csv); "
+        "t10k-images-idx3-ubyte(.gz) and t10k-labels-idx1-ubyte(.gz) (or fashion-mnist_test.csv)",
+    }
     assert expected[problem] in message, message
     assert "unset it" in message
 
@@ -180,11 +214,17 @@ def test_nothing_anywhere_and_no_network(monkeypatch, tmp_path):
     with pytest.raises(FashionMNISTError) as excinfo:
         load_fashion_mnist()
     message = str(excinfo.value)
-    assert "not found" in message and "download" in message and "apt-get install dataset-fashion-mnist" in message
+    assert (
+        "not found" in message
+        and "download" in message
+        and "apt-get install dataset-fashion-mnist" in message
+    )
     assert list((tmp_path / "keras" / "datasets" / "fashion-mnist").iterdir()) == []
 
 
-# Bad files -----------------------------------------------------------------------------------------
+# Bad files
+# -----------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", list(FILES))
 def test_truncated_copy_of_each_file(tmp_path, real_dir, name):
@@ -214,7 +254,7 @@ def test_corrupt_gzip_stream(tmp_path, real_dir):
     target = folder / FILES["t10k-labels-idx1-ubyte"].filename
     packed = bytearray(target.read_bytes())
     target.unlink()
-    packed[len(packed) // 2: len(packed) // 2 + 64] = bytes(64)  # damage in the middle
+    packed[len(packed) // 2 : len(packed) // 2 + 64] = bytes(64)  # damage in the middle
     target.write_bytes(bytes(packed))
     with pytest.raises(FashionMNISTError) as excinfo:
         load_fashion_mnist(folder)
@@ -257,10 +297,14 @@ def test_data_shorter_than_header_says(tmp_path, real_dir):
     replace_file(folder, "t10k-labels-idx1-ubyte", bytes(raw[:-100]))
     with pytest.raises(FashionMNISTError) as excinfo:
         load_fashion_mnist(folder)
-    assert_clear_error(excinfo, "t10k-labels-idx1-ubyte.gz", "9,908 bytes", "declares 10,000 labels")
+    assert_clear_error(
+        excinfo, "t10k-labels-idx1-ubyte.gz", "9,908 bytes", "declares 10,000 labels"
+    )
 
 
-# Uncompressed IDX files and Kaggle's CSV files --------------------------------------------------------
+# Uncompressed IDX files and Kaggle's CSV files
+# --------------------------------------------------------
+
 
 def test_uncompressed_idx_files_load_the_same(tmp_path, real_dir, real):
     folder = tmp_path / "plain"
@@ -285,12 +329,16 @@ def test_truncated_uncompressed_file(tmp_path, real_dir):
 def test_gzipped_content_under_the_uncompressed_name_is_read(tmp_path, real_dir, real):
     folder = copy_real(real_dir, tmp_path / "data")
     (folder / FILES["t10k-labels-idx1-ubyte"].filename).unlink()
-    shutil.copy(real_dir / FILES["t10k-labels-idx1-ubyte"].filename, folder / "t10k-labels-idx1-ubyte")
+    shutil.copy(
+        real_dir / FILES["t10k-labels-idx1-ubyte"].filename, folder / "t10k-labels-idx1-ubyte"
+    )
     assert np.array_equal(load_fashion_mnist(folder)[1][1], real[1][1])
 
 
 def kaggle_csv(images: np.ndarray, labels: np.ndarray, seed: int = 0) -> str:
-    """The text of a Kaggle-style CSV of these examples, in a shuffled order (as Kaggle's files are)."""
+    """The text of a Kaggle-style CSV of these examples, in a shuffled order (as Kaggle's files
+    are).
+    """
     order = np.random.default_rng(seed).permutation(len(labels))
     rows = np.concatenate([labels[order, None], images[order].reshape(len(order), -1)], axis=1)
     body = "\n".join(",".join(map(str, row)) for row in rows.tolist())
@@ -303,7 +351,9 @@ def test_csv_text(real) -> str:
 
 
 def test_stored_order_is_the_content_rank_of_the_real_files(real):
-    """fashion_mnist_order.npz holds what `python -m tools.data --write-order` computes from the IDX files."""
+    """fashion_mnist_order.npz holds what `python -m tools.data --write-order` computes from the IDX
+    files.
+    """
     with np.load(data.ORDER_FILE) as stored:
         for split, (images, labels) in zip(("train", "test"), real):
             assert np.array_equal(stored[split], data.content_rank(images, labels))
@@ -356,15 +406,18 @@ def _value_out_of_range(text: str) -> str:
     return head + "\n" + ",".join(last.split(",")[:-1] + ["300"]) + "\n"
 
 
-@pytest.mark.parametrize("damage, words", [
-    (_cut_mid_row, ("empty or non-integer cells", "line 10,001")),
-    (lambda text: text[: len(text) // 2], ("rows, but the test set has 10,000",)),
-    (_drop_last_row, ("9,999 rows", "10,000")),
-    (_alter_one_pixel, ("SHA-256", "not the original Fashion-MNIST test set")),
-    (_wrong_header, ("header is not Kaggle's",)),
-    (_value_out_of_range, ("outside 0-255",)),
-    (lambda text: "\x00\x01binary" * 10, ("",)),
-])
+@pytest.mark.parametrize(
+    "damage, words",
+    [
+        (_cut_mid_row, ("empty or non-integer cells", "line 10,001")),
+        (lambda text: text[: len(text) // 2], ("rows, but the test set has 10,000",)),
+        (_drop_last_row, ("9,999 rows", "10,000")),
+        (_alter_one_pixel, ("SHA-256", "not the original Fashion-MNIST test set")),
+        (_wrong_header, ("header is not Kaggle's",)),
+        (_value_out_of_range, ("outside 0-255",)),
+        (lambda text: "\x00\x01binary" * 10, ("",)),
+    ],
+)
 def test_broken_kaggle_csv(tmp_path, real_dir, test_csv_text, damage, words):
     folder = tmp_path / "broken"
     folder.mkdir()
@@ -393,7 +446,9 @@ def test_read_idx_small_files(tmp_path):
         read_idx(path, "pictures")
 
 
-# Downloads -----------------------------------------------------------------------------------------
+# Downloads
+# -----------------------------------------------------------------------------------------
+
 
 def unused_port() -> int:
     with socket.socket() as s:
@@ -402,7 +457,9 @@ def unused_port() -> int:
 
 
 class FileServer:
-    """A local HTTP server for the four files; `cut_after` bytes, when set, ends every response early."""
+    """A local HTTP server for the four files; `cut_after` bytes, when set, ends every response
+    early.
+    """
 
     def __init__(self, folder: Path, cut_after: int | None = None):
         server_self = self
@@ -417,7 +474,9 @@ class FileServer:
                 self.send_response(200)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
-                self.wfile.write(body if server_self.cut_after is None else body[: server_self.cut_after])
+                self.wfile.write(
+                    body if server_self.cut_after is None else body[: server_self.cut_after]
+                )
                 self.close_connection = True
 
             def log_message(self, *args):
@@ -447,8 +506,10 @@ def test_download_verifies_and_renames(tmp_path, real_dir):
 
 def test_interrupted_download_leaves_nothing_acceptable(tmp_path, real_dir):
     dest = tmp_path / "cache"
-    with FileServer(real_dir, cut_after=4096) as server, \
-            pytest.raises((FashionMNISTError, OSError, http.client.HTTPException)):
+    with (
+        FileServer(real_dir, cut_after=4096) as server,
+        pytest.raises((FashionMNISTError, OSError, http.client.HTTPException)),
+    ):
         download_fashion_mnist(dest, base_url=server.url)
     assert list(dest.iterdir()) == []  # no partial file, under its own name or a temporary one
     with pytest.raises(FashionMNISTError, match="missing"):
@@ -461,7 +522,9 @@ def test_interrupted_download_through_the_loader_is_a_clear_error(monkeypatch, t
     monkeypatch.setattr(data, "DEBIAN_DIR", tmp_path / "no-debian-package")
     with FileServer(real_dir, cut_after=4096) as server:
         monkeypatch.setattr(data, "BASE_URL", server.url)
-        with pytest.raises(FashionMNISTError, match="download of .* failed: the file received is truncated"):
+        with pytest.raises(
+            FashionMNISTError, match="download of .* failed: the file received is truncated"
+        ):
             load_fashion_mnist()
 
 
@@ -483,14 +546,18 @@ def test_download_fills_in_only_missing_files(tmp_path, real_dir):
     shutil.copy(real_dir / FILES["train-images-idx3-ubyte"].filename, dest)
     served = tmp_path / "served"
     copy_real(real_dir, served)
-    (served / FILES["train-images-idx3-ubyte"].filename).unlink()  # the server lacks it: not fetched
+    (
+        served / FILES["train-images-idx3-ubyte"].filename
+    ).unlink()  # the server lacks it: not fetched
     with FileServer(served) as server:
         download_fashion_mnist(dest, base_url=server.url)
     assert len(load_fashion_mnist(dest)[0][0]) == 60000
 
 
 def test_loading_is_fast(real_dir):
-    """Decompress, verify and parse all four files: about 0.6 s on a 2-core machine; 5 s leaves room for load."""
+    """Decompress, verify and parse all four files: about 0.6 s on a 2-core machine; 5 s leaves room
+    for load.
+    """
     import time
 
     start = time.perf_counter()

@@ -1,4 +1,6 @@
-"""utils.leaderboard: which results count, their order, and bad or missing files reported, not raised."""
+"""utils.leaderboard: which results count, their order, and bad or missing files reported, not
+raised.
+"""
 
 from __future__ import annotations
 
@@ -7,32 +9,60 @@ import json
 import matplotlib
 import pytest
 
-from utils.leaderboard import EXTERNAL, Entry, collect, format_leaderboard, headline_split, plot_leaderboard, save_chart
+from utils.leaderboard import (
+    EXTERNAL,
+    Entry,
+    collect_leaderboard,
+    format_leaderboard,
+    headline_split,
+    plot_leaderboard,
+    save_chart,
+)
 
 matplotlib.use("Agg")
 
 
 def write(folder, notebook, metrics, mode="full"):
-    record = {"notebook": notebook, "mode": mode, "metrics": metrics, "versions": {}, "seconds": 1.0}
+    record = {
+        "notebook": notebook,
+        "mode": mode,
+        "metrics": metrics,
+        "versions": {},
+        "seconds": 1.0,
+    }
     (folder / f"{notebook}.json").write_text(json.dumps(record))
 
 
-@pytest.mark.parametrize("metric, split", [
-    ("test_accuracy", "test"), ("custom_loop_test_accuracy", "test"), ("test_accuracy_relu", "test"),
-    ("val_accuracy", "validation"), ("val_accuracy_adam", "validation"), ("mirrored_val_accuracy", "validation"),
-    ("sklearn_cv_accuracy", "cross-validation"),
-    ("spiral_two_layer_accuracy", None), ("batch_speedup", None), ("val_loss", None),
-    ("test_accuracyish", None), ("pretest_accuracy", None),
-])
+@pytest.mark.parametrize(
+    "metric, split",
+    [
+        ("test_accuracy", "test"),
+        ("custom_loop_test_accuracy", "test"),
+        ("test_accuracy_relu", "test"),
+        ("val_accuracy", "validation"),
+        ("val_accuracy_adam", "validation"),
+        ("mirrored_val_accuracy", "validation"),
+        ("sklearn_cv_accuracy", "cross-validation"),
+        ("spiral_two_layer_accuracy", None),
+        ("batch_speedup", None),
+        ("val_loss", None),
+        ("test_accuracyish", None),
+        ("pretest_accuracy", None),
+    ],
+)
 def test_headline_split(metric, split):
     assert headline_split(metric) == split
 
 
 def test_collect_orders_best_first_and_keeps_only_headline_accuracies(tmp_path):
-    write(tmp_path, "04_softmax", {"val_accuracy": 0.8458, "test_accuracy": 0.836, "seconds_per_epoch": 2.0})
+    write(
+        tmp_path,
+        "04_softmax",
+        {"val_accuracy": 0.8458, "test_accuracy": 0.836, "seconds_per_epoch": 2.0},
+    )
     write(tmp_path, "01_spiral", {"spiral_two_layer_accuracy": 0.99})
     write(tmp_path, "11_tuned", {"test_accuracy": 0.9012})
-    entries, problems = collect(tmp_path, external=False)
+    entries, problems = collect_leaderboard(tmp_path, external=False)
     assert problems == []
     assert [(e.name, e.split, e.source) for e in entries] == [
         ("11 test_accuracy", "test", "11_tuned"),
@@ -44,33 +74,55 @@ def test_collect_orders_best_first_and_keeps_only_headline_accuracies(tmp_path):
 
 def test_external_references_are_included_and_marked(tmp_path):
     write(tmp_path, "11_tuned", {"test_accuracy": 0.9012})
-    entries, _ = collect(tmp_path)
+    entries, _ = collect_leaderboard(tmp_path)
     assert len(entries) == len(EXTERNAL) + 1
     assert all(e.external and e.source for e in entries if e.source != "11_tuned")
     names = [e.name for e in entries]
     assert names.index("11 test_accuracy") == 1  # below the CNN's 0.916, above the RBF SVC's 0.897
-    assert {e.accuracy for e in EXTERNAL} == {0.835, 0.842, 0.871, 0.8833, 0.8864, 0.8946, 0.897, 0.916}
+    assert {e.accuracy for e in EXTERNAL} == {
+        0.835,
+        0.842,
+        0.871,
+        0.8833,
+        0.8864,
+        0.8946,
+        0.897,
+        0.916,
+    }
 
 
-@pytest.mark.parametrize("content, message", [
-    ("{not json", "not valid JSON"),
-    (json.dumps({"notebook": "05_x"}), "expected the keys"),
-    (json.dumps({"notebook": "05_x", "mode": "full", "metrics": {"val_accuracy": "high"}, "versions": {},
-                 "seconds": 1}), "expected a number"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("{not json", "not valid JSON"),
+        (json.dumps({"notebook": "05_x"}), "expected the keys"),
+        (
+            json.dumps(
+                {
+                    "notebook": "05_x",
+                    "mode": "full",
+                    "metrics": {"val_accuracy": "high"},
+                    "versions": {},
+                    "seconds": 1,
+                }
+            ),
+            "expected a number",
+        ),
+    ],
+)
 def test_a_malformed_file_is_reported_and_skipped(tmp_path, content, message):
     write(tmp_path, "04_softmax", {"test_accuracy": 0.836})
     (tmp_path / "05_x.json").write_text(content)
-    entries, problems = collect(tmp_path, external=False)
+    entries, problems = collect_leaderboard(tmp_path, external=False)
     assert [e.name for e in entries] == ["04 test_accuracy"]
     assert len(problems) == 1 and "05_x.json" in problems[0] and message in problems[0]
 
 
 def test_a_missing_notebook_and_a_missing_folder_are_reported(tmp_path):
     write(tmp_path, "04_softmax", {"test_accuracy": 0.836})
-    _, problems = collect(tmp_path, expected=["04_softmax", "11_tuned"], external=False)
+    _, problems = collect_leaderboard(tmp_path, expected=["04_softmax", "11_tuned"], external=False)
     assert problems == ["no results for 11_tuned yet: run `make run NB=notebooks/11_tuned.ipynb`"]
-    entries, problems = collect(tmp_path / "nowhere", expected=["04_softmax"])
+    entries, problems = collect_leaderboard(tmp_path / "nowhere", expected=["04_softmax"])
     assert entries == sorted(EXTERNAL, key=lambda e: -e.accuracy) and len(problems) == 1
 
 
@@ -81,14 +133,19 @@ def test_format_and_plot(tmp_path):
     assert "external (test)" in lines[2] and "zalandoresearch" in lines[2]
     assert format_leaderboard([]) == "no results"
     validation = Entry("11 val_accuracy", 0.91, "validation", "11_tuned")
-    lines = format_leaderboard([validation, *entries]).splitlines()  # validation is counted, not listed
+    lines = format_leaderboard(
+        [validation, *entries]
+    ).splitlines()  # validation is counted, not listed
     assert len(lines) == 4 and lines[1].split()[:2] == ["1", "0.9012"]
     assert lines[-1] == "not listed: 1 validation result (the chart shows every entry)"
     assert "11 val_accuracy" in format_leaderboard([validation, *entries], splits=None)
     assert format_leaderboard([validation]).startswith("no test or external (test) results")
     fig = plot_leaderboard(entries)
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["human, crowd-sourced", "11 test_accuracy"]  # best on top
+    assert [t.get_text() for t in ax.get_yticklabels()] == [
+        "human, crowd-sourced",
+        "11 test_accuracy",
+    ]  # best on top
     assert ax.get_xlim()[0] == pytest.approx(0.75) and ax.get_xlim()[1] == 1.0
     with pytest.raises(ValueError, match="no entries"):
         plot_leaderboard([])
@@ -97,11 +154,20 @@ def test_format_and_plot(tmp_path):
 def test_current_metrics_replace_the_notebooks_file(tmp_path):
     write(tmp_path, "11_tuned", {"test_accuracy": 0.80, "val_accuracy": 0.81})
     write(tmp_path, "04_softmax", {"test_accuracy": 0.836})
-    entries, problems = collect(tmp_path, expected=["11_tuned"], external=False,
-                                current={"11_tuned": {"test_accuracy": 0.9012}})
+    entries, problems = collect_leaderboard(
+        tmp_path,
+        expected=["11_tuned"],
+        external=False,
+        current={"11_tuned": {"test_accuracy": 0.9012}},
+    )
     assert problems == []
-    assert [(e.name, e.accuracy) for e in entries] == [("11 test_accuracy", 0.9012), ("04 test_accuracy", 0.836)]
-    _, problems = collect(tmp_path / "empty", expected=["11_tuned"], current={"11_tuned": {"test_accuracy": 0.9}})
+    assert [(e.name, e.accuracy) for e in entries] == [
+        ("11 test_accuracy", 0.9012),
+        ("04 test_accuracy", 0.836),
+    ]
+    _, problems = collect_leaderboard(
+        tmp_path / "empty", expected=["11_tuned"], current={"11_tuned": {"test_accuracy": 0.9}}
+    )
     assert problems == []  # results computed in this run count as present
 
 
@@ -118,9 +184,13 @@ def test_save_chart_writes_a_png_and_closes_the_figure(tmp_path):
 def test_spreads_over_seeds_are_shown_beside_their_results(tmp_path):
     write(tmp_path, "13_dense", {"ensemble_test_accuracy": 0.9102, "single_test_accuracy": 0.905})
     spread = {"mean": 0.9091, "std": 0.0012, "min": 0.9077, "max": 0.9102, "n": 4}
-    entries, _ = collect(tmp_path, external=False, spreads={"13_dense": {"ensemble_test_accuracy": spread}})
+    entries, _ = collect_leaderboard(
+        tmp_path, external=False, spreads={"13_dense": {"ensemble_test_accuracy": spread}}
+    )
     by_name = {e.name: e for e in entries}
-    assert by_name["13 ensemble_test_accuracy"].spread == "0.9091 +/- 0.0012 (0.9077-0.9102, 4 seeds)"
+    assert (
+        by_name["13 ensemble_test_accuracy"].spread == "0.9091 +/- 0.0012 (0.9077-0.9102, 4 seeds)"
+    )
     assert by_name["13 single_test_accuracy"].spread == ""  # no seed runs for it
     table = format_leaderboard(entries)
     assert "over seeds" in table.splitlines()[0] and "0.9091 +/- 0.0012" in table
@@ -128,4 +198,5 @@ def test_spreads_over_seeds_are_shown_beside_their_results(tmp_path):
     fig = plot_leaderboard(entries)
     assert any("seeds 0.9077-0.9102" in t.get_text() for t in fig.axes[0].texts)
     import matplotlib.pyplot as plt
+
     plt.close(fig)

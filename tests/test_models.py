@@ -37,8 +37,15 @@ def test_dense_model_l2_penalises_both_kernels():
     assert dense_model(hidden_units=4).losses == []  # no penalty by default
 
 
-@pytest.mark.parametrize("kwargs, message", [({"hidden_units": 0}, "at least 1"), ({"dropout": 1.0}, "in \\[0, 1\\)"),
-                                             ({"dropout": -0.1}, "in \\[0, 1\\)"), ({"l2": -1e-4}, "0 or more")])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"hidden_units": 0}, "at least 1"),
+        ({"dropout": 1.0}, "in \\[0, 1\\)"),
+        ({"dropout": -0.1}, "in \\[0, 1\\)"),
+        ({"l2": -1e-4}, "0 or more"),
+    ],
+)
 def test_dense_model_rejects_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         dense_model(**kwargs)
@@ -49,8 +56,12 @@ def _compiled(optimizer: str, steps_per_execution: int = 1):
 
     keras.utils.set_random_seed(0)
     model = dense_model(hidden_units=8)
-    model.compile(optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"],
-                  steps_per_execution=steps_per_execution)
+    model.compile(
+        optimizer=optimizer,
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+        steps_per_execution=steps_per_execution,
+    )
     return model
 
 
@@ -62,7 +73,9 @@ def test_timed_fit_undoes_the_warmup_so_training_starts_from_the_initial_state(o
     expected = reference.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0)
 
     model = _compiled(optimizer, steps_per_execution=4)
-    seconds, history = timed_fit(model, x, y, batch_size=32, epochs=2, repeats=3, warmup=64, shuffle=False)
+    seconds, history = timed_fit(
+        model, x, y, batch_size=32, epochs=2, repeats=3, warmup=64, shuffle=False
+    )
     assert seconds > 0
     assert len(history.history["loss"]) == 2
     np.testing.assert_allclose(history.history["loss"], expected.history["loss"], rtol=1e-5)

@@ -21,7 +21,9 @@ from utils.plots import (
 
 def test_grid_layout_titles_and_row_labels():
     images = np.random.default_rng(0).integers(0, 256, size=(7, 28, 28), dtype=np.uint8)
-    fig = plot_image_grid(images, titles=[f"t{i}" for i in range(7)], ncols=4, row_labels=["a", "b"])
+    fig = plot_image_grid(
+        images, titles=[f"t{i}" for i in range(7)], ncols=4, row_labels=["a", "b"]
+    )
     axes = fig.axes
     assert len(axes) == 8  # 2 rows x 4 columns, the last one blank
     assert [ax.get_title() for ax in axes[:7]] == [f"t{i}" for i in range(7)]
@@ -83,21 +85,30 @@ def test_predictions_right_blue_wrong_red():
 
 def test_predictions_bad_input():
     with pytest.raises(ValueError, match="probabilities"):
-        plot_predictions(np.zeros((2, 8, 8)), np.zeros((2, 4)), np.zeros(2, dtype=int), ["a", "b", "c"])
+        plot_predictions(
+            np.zeros((2, 8, 8)), np.zeros((2, 4)), np.zeros(2, dtype=int), ["a", "b", "c"]
+        )
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"images": np.zeros((28, 28))}, "shape \\(n, height, width\\)"),
-    ({"images": np.zeros((2, 28, 28)), "titles": ["one"]}, "2 images but 1 titles"),
-    ({"images": np.zeros((2, 28, 28)), "row_labels": ["a", "b"]}, "1 rows but 2 row labels"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"images": np.zeros((28, 28))}, "shape \\(n, height, width\\)"),
+        ({"images": np.zeros((2, 28, 28)), "titles": ["one"]}, "2 images but 1 titles"),
+        ({"images": np.zeros((2, 28, 28)), "row_labels": ["a", "b"]}, "1 rows but 2 row labels"),
+    ],
+)
 def test_bad_input(kwargs, message):
     with pytest.raises(ValueError, match=message):
         plot_image_grid(**kwargs)
 
 
-HISTORY = {"loss": [1.0, 0.6, 0.5, 0.45], "accuracy": [0.6, 0.8, 0.85, 0.9],
-           "val_loss": [0.9, 0.6, 0.65, 0.7], "val_accuracy": [0.65, 0.8, 0.84, 0.83]}
+HISTORY = {
+    "loss": [1.0, 0.6, 0.5, 0.45],
+    "accuracy": [0.6, 0.8, 0.85, 0.9],
+    "val_loss": [0.9, 0.6, 0.65, 0.7],
+    "val_accuracy": [0.65, 0.8, 0.84, 0.83],
+}
 
 
 def lines_by_label(ax):
@@ -106,7 +117,8 @@ def lines_by_label(ax):
 
 def test_best_epoch_is_one_based_highest_accuracy_or_lowest_loss():
     assert best_epoch(HISTORY) == 3
-    assert best_epoch(SimpleNamespace(history=HISTORY)) == 3  # a keras History holds its dict in .history
+    # a keras History holds its dict in .history
+    assert (best_epoch(SimpleNamespace(history=HISTORY)) == 3)
     assert best_epoch(HISTORY, monitor="val_loss") == 2
     assert best_epoch({"loss": [3, 2, 1], "val_loss": [2.0, 1.0, 1.5]}, "val_loss") == 2
     with pytest.raises(ValueError, match="no 'val_accuracy' in the history"):
@@ -122,7 +134,9 @@ def test_history_plot_loss_and_accuracy_side_by_side_best_epoch_marked():
     assert list(lines["training"].get_xdata()) == [1, 2, 3, 4]
     assert list(lines["validation"].get_ydata()) == HISTORY["val_accuracy"]
     dots = [line for line in acc_ax.get_lines() if line.get_marker() == "o"]
-    assert len(dots) == 1 and list(dots[0].get_xdata()) == [3] and list(dots[0].get_ydata()) == [0.84]
+    assert (
+        len(dots) == 1 and list(dots[0].get_xdata()) == [3] and list(dots[0].get_ydata()) == [0.84]
+    )
     assert acc_ax.get_legend().get_title().get_text() == "dots: best val_accuracy"
     plt.close(fig)
     fig = plot_history(HISTORY, monitor="val_loss")
@@ -148,9 +162,15 @@ def test_history_plot_of_loss_only():
     plt.close(fig)
 
 
-@pytest.mark.parametrize("runs, error", [
-    ({}, TypeError), ([1, 2, 3], TypeError), ({"run": 5}, TypeError), ({"precision": [0.5, 0.6]}, ValueError),
-])
+@pytest.mark.parametrize(
+    "runs, error",
+    [
+        ({}, TypeError),
+        ([1, 2, 3], TypeError),
+        ({"run": 5}, TypeError),
+        ({"precision": [0.5, 0.6]}, ValueError),
+    ],
+)
 def test_history_plot_bad_input(runs, error):
     with pytest.raises(error):
         plot_history(runs)
@@ -159,7 +179,9 @@ def test_history_plot_bad_input(runs, error):
 def test_decision_boundary_colours_regions_by_the_highest_score():
     x = np.array([[-1.0, 0.0], [1.0, 0.0], [0.5, 0.5]])
     y = np.array([0, 1, 1])
-    ax = plot_decision_boundary(lambda p: np.c_[-p[:, 0], p[:, 0]], x, y, title="split at x = 0", steps=50)
+    ax = plot_decision_boundary(
+        lambda p: np.c_[-p[:, 0], p[:, 0]], x, y, title="split at x = 0", steps=50
+    )
     regions = ax.collections[0]  # the filled contour: one region per class
     assert ax.get_title() == "split at x = 0" and len(regions.get_paths()) == 2
     np.testing.assert_array_equal(ax.collections[-1].get_offsets(), x)  # the points, on top
@@ -172,8 +194,17 @@ def test_decision_boundary_bad_input():
 
 
 def test_format_history_one_row_per_epoch():
-    text = format_history(SimpleNamespace(history={**HISTORY, "learning_rate": [0.001, 0.001, 0.0005, 0.0005]}))
+    text = format_history(
+        SimpleNamespace(history={**HISTORY, "learning_rate": [0.001, 0.001, 0.0005, 0.0005]})
+    )
     lines = text.splitlines()
-    assert lines[0].split() == ["epoch", "loss", "accuracy", "val_loss", "val_accuracy", "learning_rate"]
+    assert lines[0].split() == [
+        "epoch",
+        "loss",
+        "accuracy",
+        "val_loss",
+        "val_accuracy",
+        "learning_rate",
+    ]
     assert len(lines) == 5
     assert lines[3].split() == ["3", "0.5", "0.85", "0.65", "0.84", "0.0005"]

@@ -10,6 +10,7 @@ def test_a_profile_of_real_steps_is_read_back(tmp_path):
     if keras.backend.backend() != "tensorflow":
         pytest.skip("the profiler is TensorFlow's")
     import numpy as np
+
     from utils.models import dense_model
 
     keras.utils.set_random_seed(0)
@@ -17,13 +18,21 @@ def test_a_profile_of_real_steps_is_read_back(tmp_path):
     y = np.arange(640) % 10
     model = dense_model()
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
-    model.fit(x, y, batch_size=32, epochs=1, verbose=0,
-              callbacks=[keras.callbacks.TensorBoard(tmp_path, profile_batch=(5, 9))])
+    model.fit(
+        x,
+        y,
+        batch_size=32,
+        epochs=1,
+        verbose=0,
+        callbacks=[keras.callbacks.TensorBoard(tmp_path, profile_batch=(5, 9))],
+    )
     profile = read_profile(tmp_path)
     assert profile.steps == 5
     assert 0 < profile.seconds < 60
     assert any("MatMul" in op for op in profile.kernel_seconds), profile.kernel_seconds
-    assert list(profile.kernel_seconds.values()) == sorted(profile.kernel_seconds.values(), reverse=True)
+    assert list(profile.kernel_seconds.values()) == sorted(
+        profile.kernel_seconds.values(), reverse=True
+    )
     assert 0 < profile.kernel_share
 
 

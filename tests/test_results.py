@@ -15,13 +15,25 @@ from utils.results import ResultsError, format_value, load_all_results, read_res
 @pytest.fixture
 def fake_run(monkeypatch):
     """Pretend utils.setup() ran for notebook 00 in the given mode, without starting TensorFlow."""
+
     def start(mode: str, backend: str = "tensorflow", seed: int = 42) -> None:
         monkeypatch.delenv("FMNIST_RESULTS_DIR", raising=False)
-        monkeypatch.setattr(results, "current_run", lambda: {
-            "notebook": "00_data_tour", "mode": mode, "seed": seed, "started": 0.0, "device": "CPU (test)",
-            "backend": backend, "training_path": "test path"})
+        monkeypatch.setattr(
+            results,
+            "current_run",
+            lambda: {
+                "notebook": "00_data_tour",
+                "mode": mode,
+                "seed": seed,
+                "started": 0.0,
+                "device": "CPU (test)",
+                "backend": backend,
+                "training_path": "test path",
+            },
+        )
         monkeypatch.setattr(results, "versions", lambda: {"python": "3.x", "tensorflow": "2.x"})
         monkeypatch.setattr(results.time, "perf_counter", lambda: 12.34)
+
     return start
 
 
@@ -31,17 +43,27 @@ def test_full_run_writes_the_record(fake_run, tmp_path, capsys):
     record = json.loads((tmp_path / "00_data_tour.json").read_text())
     assert (tmp_path / "00_data_tour.json").stat().st_mode & 0o777 == 0o644
     assert [p.name for p in tmp_path.iterdir()] == ["00_data_tour.json"]  # no temporary file left
-    assert record == {"notebook": "00_data_tour", "mode": "full",
-                      "metrics": {"val_accuracy": 0.875, "n_train": 48000},
-                      "versions": {"python": "3.x", "tensorflow": "2.x"}, "backend": "tensorflow",
-                      "device": "CPU (test)", "training_path": "test path", "seed": 42, "seconds": 12.3}
-    assert list(record["metrics"]) == ["val_accuracy", "n_train"]  # order kept: the first is the headline
+    assert record == {
+        "notebook": "00_data_tour",
+        "mode": "full",
+        "metrics": {"val_accuracy": 0.875, "n_train": 48000},
+        "versions": {"python": "3.x", "tensorflow": "2.x"},
+        "backend": "tensorflow",
+        "device": "CPU (test)",
+        "training_path": "test path",
+        "seed": 42,
+        "seconds": 12.3,
+    }
+    # order kept: the first is the headline
+    assert list(record["metrics"]) == ["val_accuracy", "n_train"]
     out = capsys.readouterr().out
     assert "val_accuracy  0.8750" in out and "n_train       48,000" in out and "Saved to" in out
     assert str(tmp_path) not in out  # no local paths in notebook outputs
 
 
-def test_full_run_on_another_backend_leaves_the_committed_results_alone(fake_run, monkeypatch, tmp_path, capsys):
+def test_full_run_on_another_backend_leaves_the_committed_results_alone(
+    fake_run, monkeypatch, tmp_path, capsys
+):
     monkeypatch.setattr(results, "results_dir", lambda: tmp_path / "results")
     monkeypatch.setattr(results, "artifacts_dir", lambda name: tmp_path / "artifacts" / name)
     monkeypatch.setattr(results, "project_root", lambda: tmp_path)
@@ -54,14 +76,18 @@ def test_full_run_on_another_backend_leaves_the_committed_results_alone(fake_run
 
 
 @pytest.mark.parametrize("seed", [1, 0])
-def test_full_run_under_another_seed_leaves_the_committed_results_alone(fake_run, monkeypatch, tmp_path, capsys, seed):
+def test_full_run_under_another_seed_leaves_the_committed_results_alone(
+    fake_run, monkeypatch, tmp_path, capsys, seed
+):
     monkeypatch.setattr(results, "results_dir", lambda: tmp_path / "results")
     monkeypatch.setattr(results, "artifacts_dir", lambda name: tmp_path / "artifacts" / name)
     monkeypatch.setattr(results, "project_root", lambda: tmp_path)
     fake_run("full", seed=seed)
     record_results({"val_accuracy": 0.875})
     assert not (tmp_path / "results").exists()
-    record = json.loads((tmp_path / "artifacts" / f"results-seed-{seed}" / "00_data_tour.json").read_text())
+    record = json.loads(
+        (tmp_path / "artifacts" / f"results-seed-{seed}" / "00_data_tour.json").read_text()
+    )
     assert record["seed"] == seed
 
 
@@ -82,13 +108,16 @@ def test_smoke_run_never_writes(fake_run, tmp_path, capsys):
     assert "Smoke run" in capsys.readouterr().out
 
 
-@pytest.mark.parametrize("metrics, error, message", [
-    ({}, ValueError, "non-empty dict"),
-    ({"accuracy": math.nan}, ValueError, "finite"),
-    ({"accuracy": "0.9"}, TypeError, "expected a number"),
-    ({"accuracy": True}, TypeError, "expected a number"),
-    ({"Val Accuracy": 0.9}, ValueError, "lower_case"),
-])
+@pytest.mark.parametrize(
+    "metrics, error, message",
+    [
+        ({}, ValueError, "non-empty dict"),
+        ({"accuracy": math.nan}, ValueError, "finite"),
+        ({"accuracy": "0.9"}, TypeError, "expected a number"),
+        ({"accuracy": True}, TypeError, "expected a number"),
+        ({"Val Accuracy": 0.9}, ValueError, "lower_case"),
+    ],
+)
 def test_bad_metrics_are_rejected_in_any_mode(fake_run, tmp_path, metrics, error, message):
     for mode in ("smoke", "full"):
         fake_run(mode)
@@ -97,10 +126,18 @@ def test_bad_metrics_are_rejected_in_any_mode(fake_run, tmp_path, metrics, error
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.parametrize("value, text", [
-    (48000, "48,000"), (0.87234, "0.8723"), (0.0, "0.0000"), (12.345, "12.35"),
-    (15234.2, "15,234"), (3.2e-9, "3.2e-09"), (-0.5, "-0.5000"),
-])
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (48000, "48,000"),
+        (0.87234, "0.8723"),
+        (0.0, "0.0000"),
+        (12.345, "12.35"),
+        (15234.2, "15,234"),
+        (3.2e-9, "3.2e-09"),
+        (-0.5, "-0.5000"),
+    ],
+)
 def test_format_value(value, text):
     assert format_value(value) == text
 

@@ -1,4 +1,6 @@
-"""utils.runtime: run mode, setup (seeds, report), and native log lines kept out of notebook outputs."""
+"""utils.runtime: run mode, setup (seeds, report), and native log lines kept out of notebook
+outputs.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +15,15 @@ from nbclient import NotebookClient
 
 from tools.nbmeta import NOTEBOOKS_DIR, setup_cell
 from utils import runtime
-from utils.runtime import artifacts_dir, by_mode, median_seconds, project_root, quiet_native_logs, run_mode, setup
+from utils.runtime import (
+    artifacts_dir,
+    by_mode,
+    median_seconds,
+    project_root,
+    quiet_native_logs,
+    run_mode,
+    setup,
+)
 
 
 def test_run_mode_defaults_to_full(monkeypatch):
@@ -82,13 +92,18 @@ def test_setup_seeds_everything_and_reports(monkeypatch, capsys):
     assert (random.random(), np.random.rand(), float(tf.random.uniform(()))) != draws[0]
     setup("00_data_tour", seed=7)
     out = capsys.readouterr().out
-    assert "TensorFlow 2." in out and "Keras 3." in out and "Keras backend: tensorflow · device: " in out
+    assert (
+        "TensorFlow 2." in out
+        and "Keras 3." in out
+        and "Keras backend: tensorflow · device: " in out
+    )
     assert "Training path: TensorFlow on CPU, op determinism off, no XLA" in out
     assert "Run mode: smoke · seed 7" in out
     run = runtime.current_run()
     assert run["notebook"] == "00_data_tour" and run["mode"] == "smoke" and run["seed"] == 7
     assert run["backend"] == "tensorflow" and run["training_path"].startswith("TensorFlow on CPU")
-    assert tf.get_logger().getEffectiveLevel() == logging.ERROR  # no retracing warnings or INFO lines
+    # no retracing warnings or INFO lines
+    assert (tf.get_logger().getEffectiveLevel() == logging.ERROR)
 
 
 def test_on_a_cpu_tensorflow_trains_with_op_determinism_off_and_no_xla():
@@ -122,31 +137,42 @@ def test_fast_path_compiles_a_model_that_trains_as_without_it():
         keras.utils.set_random_seed(0)
         model = dense_model(hidden_units=16)
         model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy", **options)
-        losses.append(model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0).history["loss"])
+        losses.append(
+            model.fit(x, y, batch_size=32, epochs=2, shuffle=False, verbose=0).history["loss"]
+        )
         assert model.jit_compile is False  # what setup chose for TensorFlow on a CPU
-    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-6)  # the same mathematics, 10 steps per call
+    # the same mathematics, 10 steps per call
+    np.testing.assert_allclose(losses[0], losses[1], rtol=1e-6)
 
 
 def test_require_backend_stops_other_backends_with_one_line():
     runtime.require_backend("tensorflow")  # this process runs TensorFlow: nothing happens
-    with pytest.raises(runtime.BackendError, match="needs KERAS_BACKEND=jax; Keras runs on tensorflow") as caught:
+    with pytest.raises(
+        runtime.BackendError, match="needs KERAS_BACKEND=jax; Keras runs on tensorflow"
+    ) as caught:
         runtime.require_backend("jax")
-    assert caught.value._render_traceback_() == [f"BackendError: {caught.value}"]  # how Jupyter shows it
+    # how Jupyter shows it
+    assert caught.value._render_traceback_() == [f"BackendError: {caught.value}"]
 
 
 def test_native_log_lines_stay_out_of_notebook_outputs():
-    """In a real kernel: C++ writes to descriptor 2 go to the log file; Python warnings still show."""
+    """In a real kernel: C++ writes to descriptor 2 go to the log file; Python warnings still show.
+    """
     token = f"I0000 native-noise-{uuid.uuid4().hex}"
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell(setup_cell("00_data_tour")),
-        nbformat.v4.new_code_cell(
-            "import os, warnings\nimport tensorflow as tf\n"
-            f"os.write(2, b'{token}\\n')\n"
-            "print(float(tf.reduce_sum(tf.ones(3))))\n"
-            "warnings.warn('a Python warning stays visible')"),
-    ])
-    NotebookClient(nb, timeout=300, kernel_name="python3",
-                   resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(setup_cell("00_data_tour")),
+            nbformat.v4.new_code_cell(
+                "import os, warnings\nimport tensorflow as tf\n"
+                f"os.write(2, b'{token}\\n')\n"
+                "print(float(tf.reduce_sum(tf.ones(3))))\n"
+                "warnings.warn('a Python warning stays visible')"
+            ),
+        ]
+    )
+    NotebookClient(
+        nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}
+    ).execute()
     outputs = [o for cell in nb.cells for o in cell.outputs]
     text = "".join(o.get("text", "") for o in outputs)
     assert token not in text and "I0000" not in text and "absl" not in text
@@ -158,19 +184,26 @@ def test_native_log_lines_stay_out_of_notebook_outputs():
 
 def test_versions_are_compared_with_the_pinned_ones(tmp_path):
     requirements = tmp_path / "requirements.txt"
-    requirements.write_text("# a comment\ntensorflow-cpu==2.21.0\nKeras == 3.15.1  # why\nml_dtypes==0.6.0\n"
-                            "-r requirements-run.txt\npytest>=9\n")
+    requirements.write_text(
+        "# a comment\ntensorflow-cpu==2.21.0\nKeras == 3.15.1  # why\nml_dtypes==0.6.0\n"
+        "-r requirements-run.txt\npytest>=9\n"
+    )
     pins = runtime.pinned_versions(requirements)
     assert pins == {"tensorflow": "2.21.0", "keras": "3.15.1", "ml-dtypes": "0.6.0"}
     assert runtime.pinned_versions(tmp_path / "absent.txt") == {}
     same = {"python": "3.11.7", "tensorflow": "2.21.0", "keras": "3.15.1"}
-    assert runtime.versions_note(same, pins).startswith("These are the versions the stored outputs were made with")
+    assert runtime.versions_note(same, pins).startswith(
+        "These are the versions the stored outputs were made with"
+    )
     colab = {"python": "3.12.1", "tensorflow": "2.19.0", "keras": "3.15.1"}
-    assert runtime.versions_note(colab, pins) == ("The stored outputs were made with TensorFlow 2.21.0 "
-                                                  "(requirements.txt); with other versions your trained "
-                                                  "numbers may differ a little.")
+    assert runtime.versions_note(colab, pins) == (
+        "The stored outputs were made with TensorFlow 2.21.0 "
+        "(requirements.txt); with other versions your trained "
+        "numbers may differ a little."
+    )
     assert runtime.versions_note(same, {}).startswith("No requirements.txt")
-    assert set(runtime.pinned_versions()) >= {"tensorflow", "keras", "numpy"}  # the project's own file
+    # the project's own file
+    assert set(runtime.pinned_versions()) >= {"tensorflow", "keras", "numpy"}
 
 
 def test_median_seconds_is_robust_to_one_slow_call(monkeypatch):
@@ -184,26 +217,43 @@ def test_median_seconds_is_robust_to_one_slow_call(monkeypatch):
 
 
 def test_a_tensorflow_notebook_on_jax_stops_at_its_first_cell_with_one_line(monkeypatch):
-    """In a real kernel with KERAS_BACKEND=jax: setup works, require_backend stops the run, one line shown."""
+    """In a real kernel with KERAS_BACKEND=jax: setup works, require_backend stops the run, one line
+    shown.
+    """
     pytest.importorskip("jax")
     from nbclient.exceptions import CellExecutionError
 
     monkeypatch.setenv("KERAS_BACKEND", "jax")
-    nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell(setup_cell("09_autodiff_and_custom_training_loop")),
-        nbformat.v4.new_code_cell('import keras\n'
-                                  'keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)]).summary(print_fn=print)'),
-        nbformat.v4.new_code_cell('utils.require_backend("tensorflow")\nprint("not reached")'),
-    ])
+    nb = nbformat.v4.new_notebook(
+        cells=[
+            nbformat.v4.new_code_cell(setup_cell("09_autodiff_and_custom_training_loop")),
+            nbformat.v4.new_code_cell(
+                "import keras\n"
+                "keras.Sequential([keras.Input((3,)), "
+                "keras.layers.Dense(2)]).summary(print_fn=print)"
+            ),
+            nbformat.v4.new_code_cell('utils.require_backend("tensorflow")\nprint("not reached")'),
+        ]
+    )
     with pytest.raises(CellExecutionError):
-        NotebookClient(nb, timeout=300, kernel_name="python3",
-                       resources={"metadata": {"path": str(NOTEBOOKS_DIR)}}).execute()
+        NotebookClient(
+            nb,
+            timeout=300,
+            kernel_name="python3",
+            resources={"metadata": {"path": str(NOTEBOOKS_DIR)}},
+        ).execute()
     setup_text = "".join(o.get("text", "") for o in nb.cells[0].outputs)
     assert "Keras backend: jax" in setup_text and "Training path: JAX" in setup_text
     assert "JAX's C++ log lines go to" in setup_text and "TensorFlow" not in setup_text
-    assert "requirements.txt" in setup_text.splitlines()[1]  # the versions, compared with the pinned ones
-    summary = nb.cells[1].outputs  # the summary's text only: no empty HTML output from rich above it
+    # the versions, compared with the pinned ones
+    assert ("requirements.txt" in setup_text.splitlines()[1])
+    summary = nb.cells[
+        1
+    ].outputs  # the summary's text only: no empty HTML output from rich above it
     assert [o.output_type for o in summary] == ["stream"] and "Total params: 8" in summary[0].text
     [error] = nb.cells[2].outputs
     assert error.output_type == "error" and error.ename == "BackendError"
-    assert len(error.traceback) == 1 and "needs KERAS_BACKEND=tensorflow; Keras runs on jax" in error.traceback[0]
+    assert (
+        len(error.traceback) == 1
+        and "needs KERAS_BACKEND=tensorflow; Keras runs on jax" in error.traceback[0]
+    )

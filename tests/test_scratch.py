@@ -68,9 +68,9 @@ def test_sigmoid_and_relu():
 @pytest.mark.parametrize("shape", [(), (3,), (2, 3), (2, 2, 2)])
 def test_numerical_gradient_of_a_known_function_any_shape(shape):
     x = np.random.default_rng(1).normal(size=shape)
-    grad = numerical_gradient(lambda v: float(np.sum(v ** 3)), x)
+    grad = numerical_gradient(lambda v: float(np.sum(v**3)), x)
     assert grad.shape == x.shape
-    np.testing.assert_allclose(grad, 3 * x ** 2, rtol=1e-6, atol=1e-7)
+    np.testing.assert_allclose(grad, 3 * x**2, rtol=1e-6, atol=1e-7)
 
 
 def test_numerical_gradient_leaves_its_input_exactly_unchanged():
@@ -88,9 +88,15 @@ def test_numerical_gradient_needs_a_float_array():
         numerical_gradient(lambda v: 0.0, [1.0, 2.0])
 
 
-@pytest.mark.parametrize("sizes, activation, decay", [
-    ([5, 4, 3], "sigmoid", 0.0), ([3, 7, 2], "relu", 0.0), ([6, 5, 4, 3], "sigmoid", 0.1), ([4, 8, 6, 2], "relu", 1e-3),
-])
+@pytest.mark.parametrize(
+    "sizes, activation, decay",
+    [
+        ([5, 4, 3], "sigmoid", 0.0),
+        ([3, 7, 2], "relu", 0.0),
+        ([6, 5, 4, 3], "sigmoid", 0.1),
+        ([4, 8, 6, 2], "relu", 1e-3),
+    ],
+)
 def test_backprop_matches_numerical_gradient_on_random_shapes(sizes, activation, decay):
     rng = np.random.default_rng(sum(sizes))
     net = MLP(sizes, weight_init_std=0.5, activation=activation, weight_decay=decay, seed=3)
@@ -116,7 +122,11 @@ def test_relative_error_flags_a_wrong_gradient():
 def test_two_layer_net_shapes_and_probabilities():
     net = TwoLayerNet(784, 50, 10, weight_init_std=0.01, seed=0)
     assert {name: p.shape for name, p in net.params.items()} == {
-        "W1": (784, 50), "b1": (50,), "W2": (50, 10), "b2": (10,)}
+        "W1": (784, 50),
+        "b1": (50,),
+        "W2": (50, 10),
+        "b2": (10,),
+    }
     assert 0.005 < net.params["W1"].std() < 0.015 and not net.params["b1"].any()
     probs = net.predict(np.random.default_rng(0).random((4, 784)))
     assert probs.shape == (4, 10)
@@ -127,12 +137,15 @@ def test_two_layer_net_shapes_and_probabilities():
     assert he.params["W2"].std() == pytest.approx(np.sqrt(2 / 50), rel=0.2)
 
 
-@pytest.mark.parametrize("kwargs, message", [
-    ({"sizes": [784]}, "at least two positive integers"),
-    ({"sizes": [784, 0, 10]}, "at least two positive integers"),
-    ({"sizes": [4, 3], "activation": "tanh"}, "expected one of sigmoid, relu"),
-    ({"sizes": [4, 3], "weight_init_std": "glorot"}, "a number, 'he' or 'xavier'"),
-])
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"sizes": [784]}, "at least two positive integers"),
+        ({"sizes": [784, 0, 10]}, "at least two positive integers"),
+        ({"sizes": [4, 3], "activation": "tanh"}, "expected one of sigmoid, relu"),
+        ({"sizes": [4, 3], "weight_init_std": "glorot"}, "a number, 'he' or 'xavier'"),
+    ],
+)
 def test_mlp_rejects_bad_settings(kwargs, message):
     with pytest.raises(ValueError, match=message):
         MLP(**kwargs)
@@ -164,8 +177,15 @@ def test_train_sgd_learns_a_separable_problem_and_reports_epochs():
     t = (x[:, 0] + x[:, 1] > 0).astype(int)
     net = TwoLayerNet(2, 8, 2, weight_init_std=0.5, activation="relu", seed=0)
     epochs = []
-    losses = train_sgd(net, x, t, iterations=200, batch_size=20, learning_rate=0.5,
-                       on_epoch=lambda iteration, loss: epochs.append((iteration, loss)))
+    losses = train_sgd(
+        net,
+        x,
+        t,
+        iterations=200,
+        batch_size=20,
+        learning_rate=0.5,
+        on_epoch=lambda iteration, loss: epochs.append((iteration, loss)),
+    )
     assert len(losses) == 200 and [i for i, _ in epochs] == list(range(10, 201, 10))
     assert epochs[-1][1] < epochs[0][1]
     assert net.accuracy(x, t) > 0.95

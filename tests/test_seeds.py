@@ -65,15 +65,18 @@ def test_difference_pairs_by_seed_and_refuses_unpaired_runs():
 def test_verdict_says_within_the_noise_unless_every_seed_agrees_and_the_mean_stands_out():
     seeds_ = (1, 2, 3)
     relu = Spread(seeds_, (0.870, 0.866, 0.872))
-    sigmoid_close = Spread(seeds_, (0.871, 0.863, 0.870))  # differences -0.001, +0.003, +0.002: signs disagree
-    sigmoid_far = Spread(seeds_, (0.850, 0.848, 0.851))    # +0.020, +0.018, +0.021 on every seed
+    # differences -0.001, +0.003, +0.002: signs disagree
+    sigmoid_close = Spread(seeds_, (0.871, 0.863, 0.870))
+    sigmoid_far = Spread(seeds_, (0.850, 0.848, 0.851))  # +0.020, +0.018, +0.021 on every seed
     assert not beyond_noise(relu, sigmoid_close)
     assert verdict(relu, sigmoid_close, "ReLU", "sigmoid").endswith("within the noise")
     assert beyond_noise(relu, sigmoid_far) and beyond_noise(sigmoid_far, relu)
     text = verdict(relu, sigmoid_far, "ReLU", "sigmoid")
     assert text.startswith("ReLU - sigmoid = +0.0197") and "over 3 seeds" in text
     assert text.endswith("ReLU is higher on every seed, beyond the noise")
-    assert verdict(sigmoid_far, relu, "sigmoid", "ReLU").endswith("ReLU is higher on every seed, beyond the noise")
+    assert verdict(sigmoid_far, relu, "sigmoid", "ReLU").endswith(
+        "ReLU is higher on every seed, beyond the noise"
+    )
     # Same sign everywhere but a mean small next to its spread is still noise.
     wobbly = Spread(seeds_, (0.871, 0.8665, 0.890))  # +0.001, +0.0005, +0.018
     assert not beyond_noise(wobbly, relu)
@@ -96,7 +99,9 @@ def test_summary_table_and_plot_show_every_seed_best_first():
     spreads = {"sigmoid": Spread((1, 2), (0.85, 0.86)), "ReLU": Spread((1, 2), (0.87, 0.88))}
     lines = summary_table(spreads, label="activation").splitlines()
     assert lines[0].split()[:2] == ["activation", "mean"] and lines[0].endswith("seed 1  seed 2")
-    assert lines[1].startswith("ReLU") and "0.8750" in lines[1] and lines[1].endswith("0.8700  0.8800")
+    assert (
+        lines[1].startswith("ReLU") and "0.8750" in lines[1] and lines[1].endswith("0.8700  0.8800")
+    )
     losses = summary_table(spreads, label="loss", higher_is_better=False).splitlines()
     assert losses[1].startswith("sigmoid") and losses[2].startswith("ReLU")  # lowest first
     fig = plot_seeds(spreads, title="t")

@@ -14,8 +14,12 @@ SCRIPT = ROOT / "notebooks" / "serve_savedmodel.py"
 
 
 def test_usage_without_arguments():
-    done = subprocess.run([sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=120, check=False)
-    assert done.returncode == 1 and "Usage: python serve_savedmodel.py EXPORTED_FOLDER" in done.stderr
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert (
+        done.returncode == 1 and "Usage: python serve_savedmodel.py EXPORTED_FOLDER" in done.stderr
+    )
 
 
 def test_predicts_what_the_model_predicts(tmp_path):
@@ -29,8 +33,19 @@ def test_predicts_what_the_model_predicts(tmp_path):
     images = np.random.default_rng(0).random((5, 28, 28), dtype=np.float32)
     model.export(tmp_path / "exported", verbose=False)
     np.save(tmp_path / "images.npy", images)
-    done = subprocess.run([sys.executable, str(SCRIPT), str(tmp_path / "exported"), str(tmp_path / "images.npy"),
-                           str(tmp_path / "out.npy")], capture_output=True, text=True, timeout=300, check=False)
+    done = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            str(tmp_path / "exported"),
+            str(tmp_path / "images.npy"),
+            str(tmp_path / "out.npy"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert "serve(5, 28, 28) -> (5, 10)" in done.stdout
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), np.asarray(model(images)), atol=1e-6)

@@ -21,12 +21,16 @@ from utils.data import (
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Verify the copy of Fashion-MNIST that would be used; exit 1 with the reason if there is none."""
+    """Verify the copy of Fashion-MNIST that would be used; exit 1 with the reason if there is none.
+    """
     parser = argparse.ArgumentParser(prog="python -m tools.data", description=main.__doc__)
     parser.add_argument("--data-dir", help="look only in this folder")
     parser.add_argument("--no-download", action="store_true", help="only look, never download")
-    parser.add_argument("--write-order", action="store_true",
-                        help=f"write {ORDER_FILE.name} (the IDX files' order by content) from the verified copy")
+    parser.add_argument(
+        "--write-order",
+        action="store_true",
+        help=f"write {ORDER_FILE.name} (the IDX files' order by content) from the verified copy",
+    )
     args = parser.parse_args(argv)
     try:
         folder = locate_fashion_mnist(args.data_dir, download=not args.no_download)
@@ -35,10 +39,16 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {e}", file=sys.stderr)
         return 1
     if args.write_order:  # uint16: 60,000 < 2**16
-        np.savez_compressed(ORDER_FILE, train=content_rank(x_train, y_train).astype(np.uint16),
-                            test=content_rank(x_test, y_test).astype(np.uint16))
+        np.savez_compressed(
+            ORDER_FILE,
+            train=content_rank(x_train, y_train).astype(np.uint16),
+            test=content_rank(x_test, y_test).astype(np.uint16),
+        )
         print(f"wrote {ORDER_FILE}")
-    print(f"Fashion-MNIST verified in {folder}: {len(x_train):,} training and {len(x_test):,} test images")
+    print(
+        f"Fashion-MNIST verified in {folder}: {len(x_train):,} training and {len(x_test):,} test "
+        f"images"
+    )
     return 0
 
 

@@ -4,12 +4,12 @@
     python -m tools.prose notebooks/07_*.ipynb
 
 A measured number may appear in Markdown only if the notebook prints it. Checked are decimals
-(0.8853, 2.6), percentages (88.5%), ratios (3x, 2.5 times) and whole numbers with a unit of time
-(17 seconds, 82 hours); whole numbers otherwise are counts and settings (10 epochs, 784 inputs).
-A number passes when an output, or a code cell (a setting such as a learning rate of 0.01), holds
-a number that rounds to it at the precision the prose uses; a percentage also matches a fraction
-(88.5% and 0.8853). Not checked: inline code, LaTeX, versions (3.11.7, Keras 3.10), and citations, i.e.
-numbers inside a link's text, as in "the book reports [0.846](https://...)".
+(0.8853, 2.6), percentages (88.5%), ratios (3x, 2.5 times) and whole numbers with a unit of time (17
+seconds, 82 hours); whole numbers otherwise are counts and settings (10 epochs, 784 inputs). A
+number passes when an output, or a code cell (a setting such as a learning rate of 0.01), holds a
+number that rounds to it at the precision the prose uses; a percentage also matches a fraction
+(88.5% and 0.8853). Not checked: inline code, LaTeX, versions (3.11.7, Keras 3.10), and citations,
+i.e. numbers inside a link's text, as in "the book reports [0.846](https://...)".
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from pathlib import Path
 
 import nbformat
 
-from tools.nbmeta import ROOT, notebook_paths
+from tools.nbmeta import notebook_paths
 
 _INLINE_CODE = re.compile(r"`[^`]*`")
 _FENCED = re.compile(r"```.*?```", flags=re.DOTALL)
@@ -30,12 +30,16 @@ _MATH = re.compile(r"\$\$.*?\$\$|\$[^$]*\$", flags=re.DOTALL)
 _LINK_TEXT = re.compile(r"\[([^\]]*)\]\(([^)]*)\)")
 _HTML = re.compile(r"<[^>]+>")
 _TIME_UNITS = r"(?:ms|s|sec|seconds?|min|minutes?|h|hours?)\b"
-# A number in prose: optional sign, digits with thousands commas, optional decimals, then what follows.
+# A number in prose: optional sign, digits with thousands commas, optional decimals, then what
+# follows.
 _PROSE_NUMBER = re.compile(
     r"(?<![\w.])[-−+]?(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?P<tail>(?:\.\d)?)"
-    rf"(?P<after>\s?(?:%|x\b|×|times\b|{_TIME_UNITS})?)")
-_VERSIONED = re.compile(r"(?:python|tensorflow|keras|numpy|jax|jaxlib|scikit-learn|pandas|matplotlib|cuda|version|v)\s*$",
-                        flags=re.IGNORECASE)  # "TensorFlow 2.19", "version 3.10": versions, not measurements
+    rf"(?P<after>\s?(?:%|x\b|×|times\b|{_TIME_UNITS})?)"
+)
+_VERSIONED = re.compile(
+    r"(?:python|tensorflow|keras|numpy|jax|jaxlib|scikit-learn|pandas|matplotlib|cuda|version|v)\s*$",
+    flags=re.IGNORECASE,
+)  # "TensorFlow 2.19", "version 3.10": versions, not measurements
 _OUTPUT_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?(?:[eE][-+]?\d+)?")
 
 
@@ -49,11 +53,13 @@ class StaleNumber:
     context: str
 
     def __str__(self) -> str:
-        return f"{self.notebook} cell {self.cell}: {self.text!r} in \"...{self.context}...\""
+        return f'{self.notebook} cell {self.cell}: {self.text!r} in "...{self.context}..."'
 
 
 def prose_numbers(markdown: str) -> list[tuple[str, float, int, bool]]:
-    """Return the checkable numbers of a Markdown text: (as written, value, decimals, is a percentage)."""
+    """Return the checkable numbers of a Markdown text: (as written, value, decimals, is a
+    percentage).
+    """
     text = _FENCED.sub(" ", markdown)
     text = _INLINE_CODE.sub(" ", text)
     text = _MATH.sub(" ", text)
@@ -61,14 +67,21 @@ def prose_numbers(markdown: str) -> list[tuple[str, float, int, bool]]:
     text = _HTML.sub(" ", text)
     found = []
     for match in _PROSE_NUMBER.finditer(text):
-        if match.group("tail") or _VERSIONED.search(text[:match.start()]):  # 3.11.7, TensorFlow 2.19
+        if match.group("tail") or _VERSIONED.search(
+            text[: match.start()]
+        ):  # 3.11.7, TensorFlow 2.19
             continue
         number, after = match.group("num"), match.group("after").strip()
         decimals = len(number.split(".")[1]) if "." in number else 0
         if decimals == 0 and not after:
             continue  # a count or a setting: 10 epochs, 784 inputs, layer 2
-        if decimals == 0 and after in ("x", "×", "times") and int(number.replace(",", "")) in (1, 2, 3, 4):
-            # "2x2 grid", "3 times" (counts) are too common to be claims; multipliers of 1-4 with decimals are checked
+        if (
+            decimals == 0
+            and after in ("x", "×", "times")
+            and int(number.replace(",", "")) in (1, 2, 3, 4)
+        ):
+            # "2x2 grid", "3 times" (counts) are too common to be claims; multipliers of 1-4 with
+            # decimals are checked
             continue
         value = float(number.replace(",", ""))
         found.append((match.group(0).strip(), value, decimals, after == "%"))
@@ -85,7 +98,11 @@ def shown_numbers(nb: nbformat.NotebookNode) -> list[float]:
         for output in cell.get("outputs", []):
             texts.append(output.get("text", ""))
             data = output.get("data", {})
-            texts += [data.get("text/plain", ""), data.get("text/markdown", ""), data.get("text/html", "")]
+            texts += [
+                data.get("text/plain", ""),
+                data.get("text/markdown", ""),
+                data.get("text/html", ""),
+            ]
             if output.get("output_type") == "error":
                 texts.append(output.get("evalue", ""))
     numbers = []
@@ -100,8 +117,10 @@ def shown_numbers(nb: nbformat.NotebookNode) -> list[float]:
 
 
 def matches(value: float, decimals: int, percent: bool, shown: list[float]) -> bool:
-    """Return True if a shown number rounds to `value` at `decimals` places (a percentage also as a fraction x 100)."""
-    tolerance = 0.5 * 10 ** -decimals + 1e-9
+    """Return True if a shown number rounds to `value` at `decimals` places (a percentage also as a
+    fraction x 100).
+    """
+    tolerance = 0.5 * 10**-decimals + 1e-9
     value = abs(value)
     for number in shown:
         if abs(number - value) <= tolerance:
@@ -122,7 +141,7 @@ def stale_numbers(path: Path) -> list[StaleNumber]:
         for text, value, decimals, percent in prose_numbers(cell.source):
             if not matches(value, decimals, percent, shown):
                 at = cell.source.find(text)
-                context = cell.source[max(0, at - 40): at + len(text) + 20].replace("\n", " ")
+                context = cell.source[max(0, at - 40) : at + len(text) + 20].replace("\n", " ")
                 stale.append(StaleNumber(path.stem, index, text, context))
     return stale
 
@@ -136,8 +155,11 @@ def main(argv: list[str] | None = None) -> int:
     stale = [problem for path in paths for problem in stale_numbers(path)]
     for problem in stale:
         print(problem)
-    print(f"{len(stale)} number(s) in Markdown that no output shows, in {len(paths)} notebook(s)"
-          if stale else f"every number in the Markdown of {len(paths)} notebook(s) is shown by an output")
+    print(
+        f"{len(stale)} number(s) in Markdown that no output shows, in {len(paths)} notebook(s)"
+        if stale
+        else f"every number in the Markdown of {len(paths)} notebook(s) is shown by an output"
+    )
     return 1 if stale else 0
 
 

@@ -8,54 +8,86 @@ the leaderboard chart `results/leaderboard.png` (it shows every notebook's lates
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import sys
+from collections.abc import Iterator
 
 import nbformat
 
 from tools.nbmeta import ROOT, code_hash, colab_badge, notebook_paths, title
-from utils.leaderboard import collect, save_chart
+from utils.leaderboard import collect_leaderboard, save_chart
 from utils.results import format_value, load_all_results
 
 README = ROOT / "README.md"
 BLOCKS = ("notebooks", "results")
 
+# A notebook that has run but is not in notebooks/ and results/ yet: {stem: (notebook, record)}.
+# tools/run_notebooks.py renders the README with it, to move all three into place together.
+_staged: dict[str, tuple[nbformat.NotebookNode, dict]] = {}
+
+
+@contextlib.contextmanager
+def staged(stem: str, nb: nbformat.NotebookNode, record: dict | None) -> Iterator[None]:
+    """Render the README as if `nb` and its results `record` were already in place."""
+    _staged[stem] = (nb, record or {})
+    try:
+        yield
+    finally:
+        _staged.pop(stem, None)
+
+
+def _notebook(path) -> nbformat.NotebookNode:
+    return _staged[path.stem][0] if path.stem in _staged else nbformat.read(path, as_version=4)
+
 
 def _by_notebook() -> dict[str, dict]:
-    return {record["notebook"]: record for record in load_all_results(ROOT / "results")}
+    records = {record["notebook"]: record for record in load_all_results(ROOT / "results")}
+    records.update({stem: record for stem, (_, record) in _staged.items() if record})
+    return dict(sorted(records.items()))
 
 
 def seed_summaries() -> dict[str, dict]:
-    """Return `results/seeds/<notebook>.json` of every notebook whose summary ran its current code."""
+    """Return `results/seeds/<notebook>.json` of every notebook whose summary ran its current code.
+    """
     found = {}
     for path in notebook_paths():
         summary_path = ROOT / "results" / "seeds" / f"{path.stem}.json"
         if summary_path.is_file():
             summary = json.loads(summary_path.read_text())
-            if summary.get("code_sha256") == code_hash(nbformat.read(path, as_version=4)):
+            if summary.get("code_sha256") == code_hash(_notebook(path)):
                 found[path.stem] = summary
     return found
 
 
 def spread_text(summary: dict | None, name: str) -> str:
-    """Return one metric's spread over seeds as the README shows it, e.g. "0.8832 +/- 0.0021 (0.8805-0.8861, 4 seeds)"."""
+    """Return one metric's spread over seeds as the README shows it, e.g. "0.8832 +/- 0.0021
+    (0.8805-0.8861, 4 seeds)".
+    """
     metric = (summary or {}).get("metrics", {}).get(name)
     if not metric or metric["n"] < 2:
         return ""
     fmt = format_value if abs(metric["mean"]) >= 1 else (lambda v: f"{v:.4f}")
-    text = f"{fmt(metric['mean'])} +/- {fmt(metric['std'])} ({fmt(metric['min'])}-{fmt(metric['max'])}, {metric['n']} seeds)"
+    text = (
+        f"{fmt(metric['mean'])} +/- {fmt(metric['std'])} "
+        f"({fmt(metric['min'])}-{fmt(metric['max'])}, {metric['n']} seeds)"
+    )
     failed = (summary or {}).get("failed", {})
     return text + (f", failed under seed {', '.join(failed)}" if failed else "")
 
 
 def notebooks_table() -> str:
-    """Return the Markdown table of notebooks: number, title, what you learn, headline, run time, Colab."""
+    """Return the Markdown table of notebooks: number, title, what you learn, headline, run time,
+    Colab.
+    """
     results, summaries = _by_notebook(), seed_summaries()
-    rows = ["| # | Notebook | What you learn | Headline result | Full run | Colab |",
-            "|---|---|---|---|---|---|"]
+    rows = [
+        "| # | Notebook | What you learn | Headline result | Full run | Colab |",
+        "|---|---|---|---|---|---|",
+    ]
     for path in notebook_paths():
-        nb = nbformat.read(path, as_version=4)
+        nb = _notebook(path)
         summary = nb.metadata.get("fmnist", {}).get("summary", "")
         record = results.get(path.stem)
         if record:
@@ -66,23 +98,34 @@ def notebooks_table() -> str:
         else:
             headline, seconds = "not run yet", ""
         number, heading = path.stem[:2], title(nb).split("·")[-1].strip()
-        rows.append(f"| {number} | [{heading}](notebooks/{path.name}) | {summary} | {headline} "
-                    f"| {seconds} | {colab_badge(path)} |")
+        rows.append(
+            f"| {number} | [{heading}](notebooks/{path.name}) | {summary} | {headline} "
+            f"| {seconds} | {colab_badge(path)} |"
+        )
     if results:
         total = sum(record["seconds"] for record in results.values())
         devices = sorted({record.get("device", "unknown device") for record in results.values()})
-        rows.append(f"\nFull runs take {total / 60:.0f} minutes in all (the sum of each notebook's last full run). "
-                    f"Device: {', '.join(devices)}.")
+        rows.append(
+            f"\nFull runs take {total / 60:.0f} minutes in all (the sum of each notebook's last "
+            f"full run). "
+            f"Device: {', '.join(devices)}."
+        )
     return "\n".join(rows)
 
 
 def results_table() -> str:
     """Return the Markdown table of every recorded metric, notebook by notebook."""
     summaries = seed_summaries()
-    rows = ["| Notebook | Metric | Value (seed 42) | Over seeds: mean +/- sd (min-max, seeds) |", "|---|---|---:|---|"]
+    rows = [
+        "| Notebook | Metric | Value (seed 42) | Over seeds: mean +/- sd (min-max, seeds) |",
+        "|---|---|---:|---|",
+    ]
     for stem, record in _by_notebook().items():
         for name, value in record["metrics"].items():
-            rows.append(f"| {stem} | `{name}` | {format_value(value)} | {spread_text(summaries.get(stem), name)} |")
+            rows.append(
+                f"| {stem} | `{name}` | {format_value(value)} | "
+                f"{spread_text(summaries.get(stem), name)} |"
+            )
     return "\n".join(rows)
 
 
@@ -90,11 +133,22 @@ def render(text: str) -> str:
     """Return README text with both generated blocks replaced by fresh tables."""
     tables = {"notebooks": notebooks_table(), "results": results_table()}
     for block in BLOCKS:
-        pattern = re.compile(rf"(<!-- {block}:start -->\n).*?(<!-- {block}:end -->)", flags=re.DOTALL)
+        pattern = re.compile(
+            rf"(<!-- {block}:start -->\n).*?(<!-- {block}:end -->)", flags=re.DOTALL
+        )
         match = pattern.search(text)
         if match is None:
-            raise ValueError(f"README.md lacks the markers <!-- {block}:start --> and <!-- {block}:end -->")
-        text = text[:match.start()] + match.group(1) + tables[block] + "\n" + match.group(2) + text[match.end():]
+            raise ValueError(
+                f"README.md lacks the markers <!-- {block}:start --> and <!-- {block}:end -->"
+            )
+        text = (
+            text[: match.start()]
+            + match.group(1)
+            + tables[block]
+            + "\n"
+            + match.group(2)
+            + text[match.end() :]
+        )
     return text
 
 
@@ -113,10 +167,16 @@ def main(argv: list[str] | None = None) -> int:
     if fresh != current:
         README.write_text(fresh)
     print(results_table())
-    spreads = {stem: {metric: {key: spread[key] for key in ("mean", "std", "min", "max", "n")}
-                      for metric, spread in summary["metrics"].items()}
-               for stem, summary in seed_summaries().items()}  # only summaries of each notebook's current code
-    entries, problems = collect(ROOT / "results", expected=[path.stem for path in notebook_paths()], spreads=spreads)
+    spreads = {
+        stem: {
+            metric: {key: spread[key] for key in ("mean", "std", "min", "max", "n")}
+            for metric, spread in summary["metrics"].items()
+        }
+        for stem, summary in seed_summaries().items()
+    }  # only summaries of each notebook's current code
+    entries, problems = collect_leaderboard(
+        ROOT / "results", expected=[path.stem for path in notebook_paths()], spreads=spreads
+    )
     chart = save_chart(entries, ROOT / "results")
     print(f"leaderboard of {len(entries)} results: {chart.relative_to(ROOT)}", *problems, sep="\n")
     return 0

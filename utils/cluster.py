@@ -2,9 +2,9 @@
 
 Notebook 12 uses it for TensorFlow's multi-worker training and for KerasTuner's distributed search:
 every process gets its own environment (`TF_CONFIG`, `KERASTUNER_*`), addresses on 127.0.0.1 and
-ports that were free a moment before. Each process runs in a process group of its own, so that killing
-it also kills anything it started; the processes are killed on a timeout, when one of them fails (the
-others would wait for it forever), and when the caller is interrupted.
+ports that were free a moment before. Each process runs in a process group of its own, so that
+killing it also kills anything it started; the processes are killed on a timeout, when one of them
+fails (the others would wait for it forever), and when the caller is interrupted.
 """
 
 from __future__ import annotations
@@ -42,7 +42,9 @@ def free_ports(n: int, host: str = "127.0.0.1") -> list[int]:
         raise ValueError(f"n must be at least 1, got {n}")
     sockets = []
     try:
-        for _ in range(n):  # hold each socket until all are chosen, so that the OS gives n different ports
+        for _ in range(
+            n
+        ):  # hold each socket until all are chosen, so that the OS gives n different ports
             s = socket.socket()
             s.bind((host, 0))
             sockets.append(s)
@@ -74,14 +76,17 @@ def _signal_group(pgid: int, sig: int) -> None:
 
 
 def _stop(process: subprocess.Popen, grace: float = 3.0) -> None:
-    """Stop a process and its whole process group: SIGTERM, SIGKILL after `grace` seconds, then reap it."""
+    """Stop a process and its whole process group: SIGTERM, SIGKILL after `grace` seconds, then reap
+    it.
+    """
     if process.poll() is None:
         _signal_group(process.pid, signal.SIGTERM)
         try:
             process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             pass
-    _signal_group(process.pid, signal.SIGKILL)  # whatever is left: the process, or children it left behind
+    # whatever is left: the process, or children it left behind
+    _signal_group(process.pid, signal.SIGKILL)
     process.wait()
 
 
@@ -90,16 +95,25 @@ def _tail(path: Path, lines: int = 15) -> str:
     return "\n".join(text[-lines:]) or "(nothing)"
 
 
-def run_together(commands: Mapping[str, Sequence[str]], *, envs: Mapping[str, Mapping[str, str]],
-                 log_dir: str | os.PathLike, timeout: float, cwd: str | os.PathLike | None = None,
-                 ) -> dict[str, Finished]:
-    """Run the named commands at the same time, each with os.environ plus its `envs` entry; return them ended.
+def run_together(
+    commands: Mapping[str, Sequence[str]],
+    *,
+    envs: Mapping[str, Mapping[str, str]],
+    log_dir: str | os.PathLike,
+    timeout: float,
+    cwd: str | os.PathLike | None = None,
+) -> dict[str, Finished]:
+    """Run the named commands at the same time, each with os.environ plus its `envs` entry; return
+    them ended.
 
     Standard output is returned; standard error goes to `log_dir/<name>.log`. Raises `ClusterError`
-    (after stopping every process) if one exits with an error or they are not all done in `timeout` seconds.
+    (after stopping every process) if one exits with an error or they are not all done in `timeout`
+    seconds.
     """
     if set(envs) != set(commands):
-        raise ValueError(f"envs must name the same processes as commands: {sorted(envs)} vs {sorted(commands)}")
+        raise ValueError(
+            f"envs must name the same processes as commands: {sorted(envs)} vs {sorted(commands)}"
+        )
     if timeout <= 0:
         raise ValueError(f"timeout must be positive, got {timeout}")
     log_dir = Path(log_dir)
@@ -111,30 +125,54 @@ def run_together(commands: Mapping[str, Sequence[str]], *, envs: Mapping[str, Ma
             out = open(log_dir / f"{name}.out", "w")
             err = open(log_dir / f"{name}.log", "w")
             files += [out, err]
-            processes[name] = subprocess.Popen(list(command), env={**os.environ, **envs[name]}, cwd=cwd,
-                                               stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                               start_new_session=True)  # a process group of its own
+            processes[name] = subprocess.Popen(
+                list(command),
+                env={**os.environ, **envs[name]},
+                cwd=cwd,
+                stdout=out,
+                stderr=err,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )  # a process group of its own
         deadline = time.monotonic() + timeout
-        while None in [p.poll() for p in processes.values()]:  # poll every one: it updates returncode
+        while None in [
+            p.poll() for p in processes.values()
+        ]:  # poll every one: it updates returncode
             failed = [name for name, p in processes.items() if p.returncode not in (None, 0)]
             if failed:
                 name = failed[0]
-                raise ClusterError(f"{name} exited with status {processes[name].returncode}; stopped the others. "
-                                   f"Last lines of {log_dir / (name + '.log')}:\n{_tail(log_dir / (name + '.log'))}")
+                raise ClusterError(
+                    f"{name} exited with status {processes[name].returncode}; stopped the others. "
+                    f"Last lines of "
+                    f"{log_dir / (name + '.log')}:\n{_tail(log_dir / (name + '.log'))}"
+                )
             if time.monotonic() > deadline:
                 running = [name for name, p in processes.items() if p.poll() is None]
-                raise ClusterError(f"still running after {timeout:.0f} s: {', '.join(running)}; stopped them all. "
-                                   f"Last lines of {log_dir / (running[0] + '.log')}:\n{_tail(log_dir / (running[0] + '.log'))}")
+                raise ClusterError(
+                    f"still running after {timeout:.0f} s: {', '.join(running)}; stopped them all. "
+                    f"Last lines of "
+                    f"{log_dir / (running[0] + '.log')}:\n{_tail(log_dir / (running[0] + '.log'))}"
+                )
             time.sleep(0.2)
         failed = [name for name, p in processes.items() if p.returncode != 0]
         if failed:
             name = failed[0]
-            raise ClusterError(f"{name} exited with status {processes[name].returncode}. "
-                               f"Last lines of {log_dir / (name + '.log')}:\n{_tail(log_dir / (name + '.log'))}")
+            raise ClusterError(
+                f"{name} exited with status {processes[name].returncode}. "
+                f"Last lines of {log_dir / (name + '.log')}:\n{_tail(log_dir / (name + '.log'))}"
+            )
     finally:  # on success, failure, timeout or KeyboardInterrupt alike: nothing is left running
         for process in processes.values():
             _stop(process)
         for f in files:
             f.close()
-    return {name: Finished(name, p.pid, p.returncode, (log_dir / f"{name}.out").read_text(), log_dir / f"{name}.log")
-            for name, p in processes.items()}
+    return {
+        name: Finished(
+            name,
+            p.pid,
+            p.returncode,
+            (log_dir / f"{name}.out").read_text(),
+            log_dir / f"{name}.log",
+        )
+        for name, p in processes.items()
+    }

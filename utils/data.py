@@ -1,13 +1,14 @@
 """Fashion-MNIST: find the original data, verify it and parse it into NumPy arrays.
 
 `load_fashion_mnist()` has the same contract as `keras.datasets.fashion_mnist.load_data()`, but it
-works offline, checks every byte against the published data, and explains what is wrong when a
-file is missing, truncated, corrupt or not Fashion-MNIST at all.
+works offline, checks every byte against the published data, and explains what is wrong when a file
+is missing, truncated, corrupt or not Fashion-MNIST at all.
 
 A folder holds the data in one of the forms learners have it, for each split (train, test):
   - the two IDX files as published, gzipped (`train-images-idx3-ubyte.gz`, ...) or uncompressed
     (`train-images-idx3-ubyte`, ...);
-  - the CSV file of Kaggle's Fashion-MNIST page (`fashion-mnist_train.csv`, `fashion-mnist_test.csv`:
+  - the CSV file of Kaggle's Fashion-MNIST page (`fashion-mnist_train.csv`,
+  `fashion-mnist_test.csv`:
     a header, then one image per row, the label and then 784 pixels). Its rows are put back in the
     order of the IDX files (from `fashion_mnist_order.npz`, see `content_rank`) and then checked
     against the same SHA-256 as the IDX files, so every form gives byte-identical arrays.
@@ -39,8 +40,16 @@ from pathlib import Path
 import numpy as np
 
 CLASS_NAMES: tuple[str, ...] = (
-    "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
-    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot",
+    "T-shirt/top",
+    "Trouser",
+    "Pullover",
+    "Dress",
+    "Coat",
+    "Sandal",
+    "Shirt",
+    "Sneaker",
+    "Bag",
+    "Ankle boot",
 )
 
 BASE_URL = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
@@ -83,18 +92,40 @@ class IdxFile:
 FILES: dict[str, IdxFile] = {
     f.name: f
     for f in (
-        IdxFile("train-images-idx3-ubyte", "images", 60_000, 47_040_016,
-                "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
-        IdxFile("train-labels-idx1-ubyte", "labels", 60_000, 60_008,
-                "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9"),
-        IdxFile("t10k-images-idx3-ubyte", "images", 10_000, 7_840_016,
-                "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b"),
-        IdxFile("t10k-labels-idx1-ubyte", "labels", 10_000, 10_008,
-                "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
+        IdxFile(
+            "train-images-idx3-ubyte",
+            "images",
+            60_000,
+            47_040_016,
+            "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
+        ),
+        IdxFile(
+            "train-labels-idx1-ubyte",
+            "labels",
+            60_000,
+            60_008,
+            "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
+        ),
+        IdxFile(
+            "t10k-images-idx3-ubyte",
+            "images",
+            10_000,
+            7_840_016,
+            "5b4141f0afbad91edebe8549f8fcffe087ea10ca49f1dbef5c9a5cd8815ce37b",
+        ),
+        IdxFile(
+            "t10k-labels-idx1-ubyte",
+            "labels",
+            10_000,
+            10_008,
+            "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34",
+        ),
     )
 }
-SPLITS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-          "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+SPLITS = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
 
 
 class FashionMNISTError(Exception):
@@ -150,14 +181,17 @@ def _missing(folder: Path) -> str:
     lacks = []
     for split, names in SPLITS.items():
         if _split_source(folder, split) is None:
-            idx = " and ".join(f"{name}(.gz)" for name in names
-                               if _idx_path(folder, FILES[name]) is None)
+            idx = " and ".join(
+                f"{name}(.gz)" for name in names if _idx_path(folder, FILES[name]) is None
+            )
             lacks.append(f"{idx} (or {KAGGLE_CSV[split]})")
     return "missing " + "; ".join(lacks)
 
 
 def _open_idx(path: Path):
-    """Open an IDX file for reading: a `.gz` name is gunzipped; another name is, when its content is gzip."""
+    """Open an IDX file for reading: a `.gz` name is gunzipped; another name is, when its content is
+    gzip.
+    """
     if path.suffix != ".gz":
         with open(path, "rb") as f:
             if f.read(2) != b"\x1f\x8b":
@@ -180,7 +214,9 @@ def _read_header(path: Path, kind: str) -> int:
     if magic != expected_magic and path.suffix != ".gz" and header[:5].lstrip().startswith(b"<"):
         raise _file_error(path, "neither a gzip file nor an IDX file (it looks like HTML or XML)")
     if magic != expected_magic:
-        raise _file_error(path, f"wrong IDX magic number {magic}, expected {expected_magic} for {kind}")
+        raise _file_error(
+            path, f"wrong IDX magic number {magic}, expected {expected_magic} for {kind}"
+        )
     if kind == "images":
         rows, cols = struct.unpack(">II", header[8:16])
         if (rows, cols) != (IMAGE_SIDE, IMAGE_SIDE):
@@ -189,7 +225,8 @@ def _read_header(path: Path, kind: str) -> int:
 
 
 def read_idx(path: str | os.PathLike, kind: str, sha256: str | None = None) -> np.ndarray:
-    """Return the uint8 array stored in an IDX file, gzipped or not, after checking its header and length.
+    """Return the uint8 array stored in an IDX file, gzipped or not, after checking its header and
+    length.
 
     `kind` is "images" (returns shape (n, 28, 28)) or "labels" (shape (n,)). When `sha256` is given,
     the decompressed bytes must have that SHA-256.
@@ -207,16 +244,27 @@ def read_idx(path: str | os.PathLike, kind: str, sha256: str | None = None) -> n
     expected_size = header_size + count * ITEM_SIZE[kind]
     if len(raw) != expected_size:
         if path.suffix != ".gz" and len(raw) < expected_size:
-            raise _file_error(path, f"truncated: holds {len(raw):,} bytes, but its header "
-                                    f"declares {count:,} {kind} ({expected_size:,} bytes)")
-        raise _file_error(path, f"holds {len(raw):,} bytes once decompressed, but its header "
-                                f"declares {count:,} {kind} ({expected_size:,} bytes)")
+            raise _file_error(
+                path,
+                f"truncated: holds {len(raw):,} bytes, but its header "
+                f"declares {count:,} {kind} ({expected_size:,} bytes)",
+            )
+        raise _file_error(
+            path,
+            f"holds {len(raw):,} bytes once decompressed, but its header "
+            f"declares {count:,} {kind} ({expected_size:,} bytes)",
+        )
     if sha256 is not None:
         digest = hashlib.sha256(raw).hexdigest()
         if digest != sha256:
-            raise _file_error(path, f"SHA-256 of the decompressed data is {digest}, expected {sha256}: "
-                                    "this is not the original Fashion-MNIST file")
-    data = np.frombuffer(raw, dtype=np.uint8, offset=header_size).copy()  # writable, like Keras' arrays
+            raise _file_error(
+                path,
+                f"SHA-256 of the decompressed data is {digest}, expected {sha256}: "
+                "this is not the original Fashion-MNIST file",
+            )
+    data = np.frombuffer(
+        raw, dtype=np.uint8, offset=header_size
+    ).copy()  # writable, like Keras' arrays
     return data.reshape(count, IMAGE_SIDE, IMAGE_SIDE) if kind == "images" else data
 
 
@@ -226,7 +274,8 @@ def _check_idx_pair(images: Path, labels: Path) -> None:
     if n_images != n_labels:
         raise FashionMNISTError(
             f"{images} declares {n_images:,} images but {labels} declares {n_labels:,} labels: "
-            f"the two files do not belong together. {HOW_TO_FIX}")
+            f"the two files do not belong together. {HOW_TO_FIX}"
+        )
 
 
 def _row_keys(rows: np.ndarray) -> list[bytes]:
@@ -239,9 +288,12 @@ def content_rank(images: np.ndarray, labels: np.ndarray) -> np.ndarray:
     An example's content is its label and its 784 pixels; the sort key is a hash of them, so the
     order depends on nothing but the data. `fashion_mnist_order.npz` stores this rank for the
     original IDX files: with it, the same examples in any other order (Kaggle's CSV files) are put
-    back into the IDX files' order, `sorted_by_content[rank]`. Identical examples are interchangeable.
+    back into the IDX files' order, `sorted_by_content[rank]`. Identical examples are
+    interchangeable.
     """
-    rows = np.concatenate([labels.reshape(-1, 1), images.reshape(len(images), -1)], axis=1).astype(np.uint8)
+    rows = np.concatenate([labels.reshape(-1, 1), images.reshape(len(images), -1)], axis=1).astype(
+        np.uint8
+    )
     keys = _row_keys(rows)
     order = np.array(sorted(range(len(rows)), key=keys.__getitem__), dtype=np.int64)
     rank = np.empty(len(rows), dtype=np.int64)
@@ -255,7 +307,8 @@ def _original_rank(split: str) -> np.ndarray:
 
 
 def read_kaggle_csv(path: str | os.PathLike, split: str) -> tuple[np.ndarray, np.ndarray]:
-    """Return (images, labels) from a CSV file of Kaggle's Fashion-MNIST page, in the IDX files' order.
+    """Return (images, labels) from a CSV file of Kaggle's Fashion-MNIST page, in the IDX files'
+    order.
 
     `split` is "train" (`fashion-mnist_train.csv`) or "test". The file must have Kaggle's header
     (`label,pixel1,...,pixel784`) and one row per image; once in the IDX files' order, images and
@@ -273,12 +326,19 @@ def read_kaggle_csv(path: str | os.PathLike, split: str) -> tuple[np.ndarray, np
         raise _file_error(path, f"not a readable CSV file ({str(e).strip()})") from e
     columns = [str(c) for c in frame.columns]
     if columns != KAGGLE_COLUMNS:
-        raise _file_error(path, f"its header is not Kaggle's `label,pixel1,...,pixel784` "
-                                f"({len(columns)} columns, starting {','.join(columns[:3])})")
+        raise _file_error(
+            path,
+            f"its header is not Kaggle's `label,pixel1,...,pixel784` "
+            f"({len(columns)} columns, starting {','.join(columns[:3])})",
+        )
     if len(frame) != labels_file.count:
-        raise _file_error(path, f"holds {len(frame):,} rows, but the {split} set has {labels_file.count:,}")
+        raise _file_error(
+            path, f"holds {len(frame):,} rows, but the {split} set has {labels_file.count:,}"
+        )
     values = frame.to_numpy()
-    if values.dtype.kind not in "iu":  # an empty cell (a row cut short) or text makes the column float/object
+    if (
+        values.dtype.kind not in "iu"
+    ):  # an empty cell (a row cut short) or text makes the column float/object
         bad = frame.apply(pd.to_numeric, errors="coerce").isna().any(axis=1).to_numpy()
         row = int(np.argmax(bad)) + 2 if bad.any() else None  # +2: the header is line 1
         where = f" (line {row:,})" if row is not None else ""
@@ -290,13 +350,19 @@ def read_kaggle_csv(path: str | os.PathLike, split: str) -> tuple[np.ndarray, np
     rank = _original_rank(split)
     labels, images = labels[order][rank], images[order][rank]  # the IDX files' order
     for f, array in ((images_file, images), (labels_file, labels)):
-        header = struct.pack(">II", LABELS_MAGIC, f.count) if f.kind == "labels" else \
-            struct.pack(">IIII", IMAGES_MAGIC, f.count, IMAGE_SIDE, IMAGE_SIDE)
+        header = (
+            struct.pack(">II", LABELS_MAGIC, f.count)
+            if f.kind == "labels"
+            else struct.pack(">IIII", IMAGES_MAGIC, f.count, IMAGE_SIDE, IMAGE_SIDE)
+        )
         digest = hashlib.sha256(header + array.tobytes()).hexdigest()
         if digest != f.sha256:
-            raise _file_error(path, f"its {f.kind}, put in the IDX files' order, have SHA-256 {digest}, "
-                                    f"expected {f.sha256} ({f.name}): this is not the original "
-                                    f"Fashion-MNIST {split} set")
+            raise _file_error(
+                path,
+                f"its {f.kind}, put in the IDX files' order, have SHA-256 {digest}, "
+                f"expected {f.sha256} ({f.name}): this is not the original "
+                f"Fashion-MNIST {split} set",
+            )
     return images.reshape(-1, IMAGE_SIDE, IMAGE_SIDE), labels
 
 
@@ -310,7 +376,9 @@ def _read_split(folder: Path, split: str) -> tuple[np.ndarray, np.ndarray]:
     images, labels = paths
     _check_idx_pair(images, labels)
     images_file, labels_file = (FILES[name] for name in SPLITS[split])
-    return read_idx(images, "images", images_file.sha256), read_idx(labels, "labels", labels_file.sha256)
+    return read_idx(images, "images", images_file.sha256), read_idx(
+        labels, "labels", labels_file.sha256
+    )
 
 
 def _fetch(url: str, dest: Path) -> None:
@@ -320,13 +388,15 @@ def _fetch(url: str, dest: Path) -> None:
             out.write(chunk)
 
 
-def download_fashion_mnist(dest_dir: str | os.PathLike | None = None, base_url: str | None = None) -> Path:
+def download_fashion_mnist(
+    dest_dir: str | os.PathLike | None = None, base_url: str | None = None
+) -> Path:
     """Download the files missing from `dest_dir` (default: the Keras cache); return the folder.
 
     `base_url` defaults to `BASE_URL`, Keras' public copy of the files.
 
-    Each file goes to a temporary name first and is renamed into place only after it verifies,
-    so an interrupted download never leaves a file that the loader would accept.
+    Each file goes to a temporary name first and is renamed into place only after it verifies, so an
+    interrupted download never leaves a file that the loader would accept.
     """
     dest = Path(dest_dir) if dest_dir is not None else keras_cache_dir()
     base_url = base_url or BASE_URL
@@ -347,7 +417,9 @@ def download_fashion_mnist(dest_dir: str | os.PathLike | None = None, base_url: 
             problem = str(e).removeprefix(f"{tmp}: ").removesuffix(f" {HOW_TO_FIX}").rstrip(".")
             raise FashionMNISTError(
                 f"the download of {url} failed: the file received is {problem}. Nothing was kept; "
-                "try again, or install Debian's package with `apt-get install dataset-fashion-mnist`.") from e
+                "try again, or install Debian's package with `apt-get install "
+                "dataset-fashion-mnist`."
+            ) from e
         finally:
             tmp.unlink(missing_ok=True)
     return dest
@@ -360,15 +432,19 @@ def locate_fashion_mnist(data_dir: str | os.PathLike | None = None, download: bo
         if _has_all_files(folder):
             return folder
     if data_dir is not None:
-        raise FashionMNISTError(f"{data_dir}: {_missing(Path(data_dir))}. "
-                                "Put the four Fashion-MNIST IDX files there (gzipped or not), or Kaggle's "
-                                f"{KAGGLE_CSV['train']} and {KAGGLE_CSV['test']}, or call "
-                                "load_fashion_mnist() without data_dir to search the usual places.")
+        raise FashionMNISTError(
+            f"{data_dir}: {_missing(Path(data_dir))}. "
+            "Put the four Fashion-MNIST IDX files there (gzipped or not), or Kaggle's "
+            f"{KAGGLE_CSV['train']} and {KAGGLE_CSV['test']}, or call "
+            "load_fashion_mnist() without data_dir to search the usual places."
+        )
     if os.environ.get(ENV_VAR):
-        raise FashionMNISTError(f"{ENV_VAR}={os.environ[ENV_VAR]}: {_missing(searched[0])}. "
-                                "Point it at a folder holding the four Fashion-MNIST IDX files (gzipped "
-                                f"or not) or Kaggle's {KAGGLE_CSV['train']} and {KAGGLE_CSV['test']}, "
-                                "or unset it to search the usual places.")
+        raise FashionMNISTError(
+            f"{ENV_VAR}={os.environ[ENV_VAR]}: {_missing(searched[0])}. "
+            "Point it at a folder holding the four Fashion-MNIST IDX files (gzipped "
+            f"or not) or Kaggle's {KAGGLE_CSV['train']} and {KAGGLE_CSV['test']}, "
+            "or unset it to search the usual places."
+        )
     looked = ", ".join(str(d) for d in searched)
     if not download:
         raise FashionMNISTError(f"Fashion-MNIST not found (looked in: {looked}). {HOW_TO_FIX}")
@@ -378,12 +454,15 @@ def locate_fashion_mnist(data_dir: str | os.PathLike | None = None, download: bo
         raise FashionMNISTError(
             f"Fashion-MNIST not found (looked in: {looked}) and the download from {BASE_URL} "
             f"failed ({e}). Without internet, install Debian's package: "
-            f"`apt-get install dataset-fashion-mnist` (or `make data`), or set {ENV_VAR}.") from e
+            f"`apt-get install dataset-fashion-mnist` (or `make data`), or set {ENV_VAR}."
+        ) from e
 
 
-def load_fashion_mnist(data_dir: str | os.PathLike | None = None
-                       ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
-    """Return `(x_train, y_train), (x_test, y_test)` as uint8 arrays, verified against the originals.
+def load_fashion_mnist(
+    data_dir: str | os.PathLike | None = None,
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """Return `(x_train, y_train), (x_test, y_test)` as uint8 arrays, verified against the
+    originals.
 
     Shapes are (60000, 28, 28), (60000,), (10000, 28, 28) and (10000,), as from
     `keras.datasets.fashion_mnist.load_data()`, in the same order whatever form the files have.
@@ -397,8 +476,9 @@ def load_fashion_mnist(data_dir: str | os.PathLike | None = None
     return _read_split(folder, "train"), _read_split(folder, "test")
 
 
-def train_val_split(x: np.ndarray, y: np.ndarray, val_size: float = 0.2, seed: int = 42
-                    ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+def train_val_split(
+    x: np.ndarray, y: np.ndarray, val_size: float = 0.2, seed: int = 42
+) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
     """Return `(x_train, y_train), (x_val, y_val)`: the books' 48,000/12,000 split by default.
 
     It is scikit-learn's `train_test_split(x, y, test_size=0.2, random_state=42)`, so validation

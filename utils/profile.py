@@ -1,4 +1,5 @@
-"""Read what TensorFlow's profiler wrote (TensorBoard's Profile tab) back into Python: where the time went.
+"""Read what TensorFlow's profiler wrote (TensorBoard's Profile tab) back into Python: where the
+time went.
 
 `keras.callbacks.TensorBoard(log_dir, profile_batch=(first, last))` traces those training steps and
 writes an XSpace protocol buffer (`*.xplane.pb`) under `log_dir/train/plugins/profile/<run>/`.
@@ -18,7 +19,8 @@ from pathlib import Path
 
 __all__ = ["StepProfile", "read_profile"]
 
-# A kernel event is named "<scope>/<op name>:<op type>", e.g. "StatefulPartitionedCall/mlp/hidden/MatMul:MatMul";
+# A kernel event is named "<scope>/<op name>:<op type>", e.g.
+# "StatefulPartitionedCall/mlp/hidden/MatMul:MatMul";
 # the executor's own bookkeeping ("ExecutorState::Process") has no single colon and is left out.
 _KERNEL = re.compile(r"^[^:]+:(?P<type>[A-Za-z_][A-Za-z0-9_]*)$")
 
@@ -33,7 +35,9 @@ class StepProfile:
 
     @property
     def kernel_share(self) -> float:
-        """Kernel time (summed over the threads that ran kernels) as a fraction of the steps' wall time."""
+        """Kernel time (summed over the threads that ran kernels) as a fraction of the steps' wall
+        time.
+        """
         return sum(self.kernel_seconds.values()) / self.seconds
 
 
@@ -41,8 +45,10 @@ def read_profile(log_dir: str | os.PathLike) -> StepProfile:
     """Return the newest profile under `log_dir` as a `StepProfile` (kernel types largest first)."""
     files = sorted(Path(log_dir).rglob("*.xplane.pb"), key=lambda p: p.stat().st_mtime)
     if not files:
-        raise FileNotFoundError(f"no profile (*.xplane.pb) under {log_dir}: was the TensorBoard callback given "
-                                "profile_batch, and did training run that many batches?")
+        raise FileNotFoundError(
+            f"no profile (*.xplane.pb) under {log_dir}: was the TensorBoard callback given "
+            "profile_batch, and did training run that many batches?"
+        )
     from tensorflow.tsl.profiler.protobuf import xplane_pb2
 
     space = xplane_pb2.XSpace()
@@ -53,7 +59,9 @@ def read_profile(log_dir: str | os.PathLike) -> StepProfile:
         for line in plane.lines:
             for event in line.events:
                 name = names.get(event.metadata_id, "")
-                if line.name == "python" and name == "Profiled batch":  # one per traced step, set by Keras
+                if (
+                    line.name == "python" and name == "Profiled batch"
+                ):  # one per traced step, set by Keras
                     steps += 1
                     step_ps += event.duration_ps
                 elif line.name.startswith("tf_Compute") and (kernel := _KERNEL.match(name)):

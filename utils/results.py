@@ -1,13 +1,12 @@
 """The results record: each notebook's headline numbers in `results/<notebook>.json`.
 
-A notebook calls `record_results({...})` once, at its end. In a full run that writes
-`{"notebook", "mode": "full", "metrics", "versions", "backend", "device", "training_path", "seconds"}`;
-a smoke run checks and prints the same record but never writes it, so smoke numbers never replace full
-ones. The committed results are TensorFlow's (the default backend) under seed 42: a full run on
-another Keras backend writes to `artifacts/results-<backend>/`, one under another seed (`FMNIST_SEED`)
-to `artifacts/results-seed-<seed>/`, and `FMNIST_RESULTS_DIR` names another folder (the seed tool,
-`tools/seeds.py`, uses it). The first metric is the notebook's headline
-result in the README.
+A notebook calls `record_results({...})` once, at its end. In a full run that writes `{"notebook",
+"mode": "full", "metrics", "versions", "backend", "device", "training_path", "seconds"}`; a smoke
+run checks and prints the same record but never writes it, so smoke numbers never replace full ones.
+The committed results are TensorFlow's (the default backend) under seed 42: a full run on another
+Keras backend writes to `artifacts/results-<backend>/`, one under another seed (`FMNIST_SEED`) to
+`artifacts/results-seed-<seed>/`, and `FMNIST_RESULTS_DIR` names another folder (the seed tool,
+`tools/seeds.py`, uses it). The first metric is the notebook's headline result in the README.
 """
 
 from __future__ import annotations
@@ -26,6 +25,9 @@ from utils.runtime import DEFAULT_SEED, artifacts_dir, current_run, project_root
 
 DEFAULT_BACKEND = "tensorflow"  # the backend whose full runs are committed in results/
 RESULTS_DIR_ENV_VAR = "FMNIST_RESULTS_DIR"
+# Set by `make run` (tools/run_notebooks.py): a record bound for `results/` is written to this
+# folder instead, and moved into `results/` only together with its executed notebook.
+STAGING_DIR_ENV_VAR = "FMNIST_STAGING_DIR"
 
 METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REQUIRED_KEYS = ("notebook", "mode", "metrics", "versions", "seconds")
@@ -42,7 +44,9 @@ def results_dir() -> Path:
 
 def results_folder(backend: str = DEFAULT_BACKEND, seed: int = DEFAULT_SEED) -> Path:
     """Return where a full run's record goes: `FMNIST_RESULTS_DIR` if set, else `results/` for the
-    committed runs (TensorFlow, seed 42), else `artifacts/results-<backend>/` or `artifacts/results-seed-<seed>/`."""
+    committed runs (TensorFlow, seed 42), else `artifacts/results-<backend>/` or
+    `artifacts/results-seed-<seed>/`.
+    """
     override = os.environ.get(RESULTS_DIR_ENV_VAR, "").strip()
     if override:
         return Path(override)
@@ -68,7 +72,9 @@ def _clean_metrics(metrics: dict[str, object]) -> dict[str, int | float]:
     clean: dict[str, int | float] = {}
     for name, value in metrics.items():
         if not isinstance(name, str) or not METRIC_NAME.match(name):
-            raise ValueError(f"metric name {name!r}: use lower_case letters, digits and underscores")
+            raise ValueError(
+                f"metric name {name!r}: use lower_case letters, digits and underscores"
+            )
         if isinstance(value, bool) or not isinstance(value, numbers.Real):
             raise TypeError(f"metric {name!r} is {value!r}: expected a number")
         value = int(value) if isinstance(value, numbers.Integral) else float(value)
@@ -79,7 +85,8 @@ def _clean_metrics(metrics: dict[str, object]) -> dict[str, int | float]:
 
 
 def record_results(metrics: dict[str, object], folder: Path | None = None) -> None:
-    """Print this run's headline numbers and, in a full run, save them to `results/<notebook>.json`."""
+    """Print this run's headline numbers and, in a full run, save them to `results/<notebook>.json`.
+    """
     run = current_run()
     clean = _clean_metrics(metrics)
     record: dict[str, Any] = {
@@ -100,17 +107,32 @@ def record_results(metrics: dict[str, object], folder: Path | None = None) -> No
         folder = results_folder(str(record["backend"]), int(record["seed"]))
     path = folder / f"{record['notebook']}.json"
     if record["mode"] != "full":
-        print(f"Smoke run: {path.parent.name}/{path.name} is left as it is (only full runs write results).")
+        print(
+            f"Smoke run: {path.parent.name}/{path.name} is left as it is (only full runs write "
+            f"results)."
+        )
         return
+    staging = os.environ.get(STAGING_DIR_ENV_VAR, "").strip()
+    written = Path(staging) / path.name if staging and path.parent == results_dir() else path
+    write_json_atomically(written, record)
+    shown = (
+        path.relative_to(project_root())
+        if path.is_relative_to(project_root())
+        else f"{path.parent.name}/{path.name}"
+    )
+    print(f"Saved to {shown}")
+
+
+def write_json_atomically(path: Path, data: object) -> None:
+    """Write `data` as JSON to `path` through a temporary file: readers see the old or the new."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
     with os.fdopen(fd, "w") as f:
-        json.dump(record, f, indent=2)
+        json.dump(data, f, indent=2)
         f.write("\n")
     os.chmod(tmp, 0o644)  # mkstemp makes files private; results are for everyone
     os.replace(tmp, path)
-    shown = path.relative_to(project_root()) if path.is_relative_to(project_root()) else f"{path.parent.name}/{path.name}"
-    print(f"Saved to {shown}")
+
 
 
 def read_results(path: Path) -> dict:
@@ -118,9 +140,13 @@ def read_results(path: Path) -> dict:
     try:
         record = json.loads(Path(path).read_text())
     except FileNotFoundError:
-        raise ResultsError(f"{path}: no such results file; run its notebook with `make run NB=...`") from None
+        raise ResultsError(
+            f"{path}: no such results file; run its notebook with `make run NB=...`"
+        ) from None
     except (OSError, ValueError) as e:
-        raise ResultsError(f"{path}: not valid JSON ({e}); re-run its notebook to write it again") from e
+        raise ResultsError(
+            f"{path}: not valid JSON ({e}); re-run its notebook to write it again"
+        ) from e
     if not isinstance(record, dict) or any(key not in record for key in REQUIRED_KEYS):
         raise ResultsError(f"{path}: expected the keys {', '.join(REQUIRED_KEYS)}")
     try:

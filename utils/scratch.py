@@ -23,15 +23,19 @@ def softmax(x: np.ndarray) -> np.ndarray:
 
 
 def cross_entropy(y: np.ndarray, t: np.ndarray) -> float:
-    """Return the mean cross-entropy of probabilities `y` (n, k) for integer labels (n,) or one-hot `t` (n, k)."""
+    """Return the mean cross-entropy of probabilities `y` (n, k) for integer labels (n,) or one-hot
+    `t` (n, k).
+    """
     y, t = np.asarray(y), np.asarray(t)
     if y.ndim == 1:  # a single example: make it a batch of one
         y, t = y[np.newaxis], t[np.newaxis]
     if t.shape == y.shape:  # one-hot rows -> integer labels
         t = t.argmax(axis=1)
     if t.shape != (len(y),) or not np.issubdtype(t.dtype, np.integer):
-        raise ValueError(f"labels must be integers of shape ({len(y)},) or one-hot of shape {y.shape}, "
-                         f"not {t.dtype} {t.shape}")
+        raise ValueError(
+            f"labels must be integers of shape ({len(y)},) or one-hot of shape {y.shape}, "
+            f"not {t.dtype} {t.shape}"
+        )
     eps = 1e-12  # log(0) would be -inf for a probability that underflowed to 0
     return float(-np.log(y[np.arange(len(y)), t] + eps).mean())
 
@@ -46,15 +50,19 @@ def relu(x: np.ndarray) -> np.ndarray:
     return np.maximum(0, x)
 
 
-def numerical_gradient(f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-4) -> np.ndarray:
+def numerical_gradient(
+    f: Callable[[np.ndarray], float], x: np.ndarray, h: float = 1e-4
+) -> np.ndarray:
     """Return df/dx by central differences (f(x+h) - f(x-h)) / 2h, one element at a time.
 
     `f` is called with `x` after each element is nudged in place; afterwards `x` holds exactly its
     original values. `x` may have any shape; it must be a float array.
     """
     if not isinstance(x, np.ndarray) or not np.issubdtype(x.dtype, np.floating):
-        raise TypeError(f"x must be a float NumPy array (it is changed in place), not {type(x).__name__} "
-                        f"{getattr(x, 'dtype', '')}")
+        raise TypeError(
+            f"x must be a float NumPy array (it is changed in place), not {type(x).__name__} "
+            f"{getattr(x, 'dtype', '')}"
+        )
     grad = np.zeros_like(x)
     for index in np.ndindex(x.shape):
         original = x[index]
@@ -79,16 +87,24 @@ class MLP:
     """A fully connected network in NumPy: hidden layers with `activation`, a softmax output.
 
     `sizes` lists the layer widths, input first: `MLP([784, 50, 100, 10])`. Parameters live in
-    `params` as `W1`, `b1`, `W2`, `b2`, ...; `weight_init_std` is a number, or "he" (sqrt(2 / fan-in),
-    for ReLU) or "xavier" (sqrt(1 / fan-in), for sigmoid). `weight_decay` adds
+    `params` as `W1`, `b1`, `W2`, `b2`, ...; `weight_init_std` is a number, or "he" (sqrt(2 /
+    fan-in), for ReLU) or "xavier" (sqrt(1 / fan-in), for sigmoid). `weight_decay` adds
     `weight_decay / 2 * sum(W**2)` over the weight matrices to the loss (L2 regularisation).
     """
 
-    def __init__(self, sizes: Sequence[int], weight_init_std: float | str = 0.01,
-                 activation: str = "sigmoid", weight_decay: float = 0.0, seed: int | None = 0,
-                 dtype: type = np.float64):
+    def __init__(
+        self,
+        sizes: Sequence[int],
+        weight_init_std: float | str = 0.01,
+        activation: str = "sigmoid",
+        weight_decay: float = 0.0,
+        seed: int | None = 0,
+        dtype: type = np.float64,
+    ):
         if len(sizes) < 2 or any(int(n) != n or n < 1 for n in sizes):
-            raise ValueError(f"sizes must be at least two positive integers (input ... output), not {sizes}")
+            raise ValueError(
+                f"sizes must be at least two positive integers (input ... output), not {sizes}"
+            )
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation {activation!r}: expected one of {', '.join(ACTIVATIONS)}")
         self.sizes = [int(n) for n in sizes]
@@ -120,26 +136,39 @@ class MLP:
         return self._forward(x)[-1]
 
     def loss(self, x: np.ndarray, t: np.ndarray) -> float:
-        """Return the mean cross-entropy on (x, t), plus the L2 penalty when `weight_decay` is set."""
-        penalty = sum(float((self.params[f"W{i}"] ** 2).sum()) for i in range(1, self.num_layers + 1))
+        """Return the mean cross-entropy on (x, t), plus the L2 penalty when `weight_decay` is set.
+        """
+        penalty = sum(
+            float((self.params[f"W{i}"] ** 2).sum()) for i in range(1, self.num_layers + 1)
+        )
         return cross_entropy(self.predict(x), t) + 0.5 * self.weight_decay * penalty
 
     def accuracy(self, x: np.ndarray, t: np.ndarray) -> float:
-        """Return the fraction of rows of x whose most probable class is the label t (integer or one-hot)."""
+        """Return the fraction of rows of x whose most probable class is the label t (integer or
+        one-hot).
+        """
         t = np.asarray(t)
         labels = t.argmax(axis=1) if t.ndim == 2 else t
         return float((self.predict(x).argmax(axis=1) == labels).mean())
 
     def numerical_gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Return d loss / d parameter for every parameter, by central differences (slow: 2 passes per number)."""
-        return {name: numerical_gradient(lambda _: self.loss(x, t), param) for name, param in self.params.items()}
+        """Return d loss / d parameter for every parameter, by central differences (slow: 2 passes
+        per number).
+        """
+        return {
+            name: numerical_gradient(lambda _: self.loss(x, t), param)
+            for name, param in self.params.items()
+        }
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> dict[str, np.ndarray]:
-        """Return d loss / d parameter for every parameter, by backpropagation (one forward, one backward pass)."""
+        """Return d loss / d parameter for every parameter, by backpropagation (one forward, one
+        backward pass).
+        """
         outputs = self._forward(x)
         t = np.asarray(t)
         targets = t if t.ndim == 2 else one_hot(t, self.sizes[-1])
-        delta = (outputs[-1] - targets) / len(x)  # d loss / d scores of softmax + cross-entropy: p - onehot
+        # d loss / d scores of softmax + cross-entropy: p - onehot
+        delta = (outputs[-1] - targets) / len(x)
         grads: dict[str, np.ndarray] = {}
         for i in range(self.num_layers, 0, -1):
             grads[f"W{i}"] = outputs[i - 1].T @ delta + self.weight_decay * self.params[f"W{i}"]
@@ -154,14 +183,27 @@ class MLP:
 class TwoLayerNet(MLP):
     """The book's `TwoLayerNet`: input -> hidden (sigmoid or ReLU) -> softmax output."""
 
-    def __init__(self, input_size: int, hidden_size: int, output_size: int,
-                 weight_init_std: float | str = 0.01, activation: str = "sigmoid", **kwargs):
-        super().__init__([input_size, hidden_size, output_size], weight_init_std=weight_init_std,
-                         activation=activation, **kwargs)
+    def __init__(
+        self,
+        input_size: int,
+        hidden_size: int,
+        output_size: int,
+        weight_init_std: float | str = 0.01,
+        activation: str = "sigmoid",
+        **kwargs,
+    ):
+        super().__init__(
+            [input_size, hidden_size, output_size],
+            weight_init_std=weight_init_std,
+            activation=activation,
+            **kwargs,
+        )
 
 
 def relative_error(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[str, float]:
-    """Return, per key, ||a - b|| / (||a|| + ||b||): about 1e-9 when two gradients agree, order 1 when not."""
+    """Return, per key, ||a - b|| / (||a|| + ||b||): about 1e-9 when two gradients agree, order 1
+    when not.
+    """
     if set(a) != set(b):
         raise ValueError(f"different keys: {sorted(a)} vs {sorted(b)}")
     errors = {}
@@ -171,13 +213,23 @@ def relative_error(a: dict[str, np.ndarray], b: dict[str, np.ndarray]) -> dict[s
     return errors
 
 
-def train_sgd(net: MLP, x: np.ndarray, t: np.ndarray, *, iterations: int, batch_size: int = 100,
-              learning_rate: float = 0.1, seed: int = 0,
-              on_epoch: Callable[[int, float], None] | None = None) -> list[float]:
-    """Train `net` in place by mini-batch SGD with backpropagation; return the loss of every iteration.
+def train_sgd(
+    net: MLP,
+    x: np.ndarray,
+    t: np.ndarray,
+    *,
+    iterations: int,
+    batch_size: int = 100,
+    learning_rate: float = 0.1,
+    seed: int = 0,
+    on_epoch: Callable[[int, float], None] | None = None,
+) -> list[float]:
+    """Train `net` in place by mini-batch SGD with backpropagation; return the loss of every
+    iteration.
 
-    Each iteration draws `batch_size` random rows (with replacement, as in the book). After every `len(x) // batch_size`
-    iterations (an "epoch"), `on_epoch(iteration, mean loss since the last call)` is called if given.
+    Each iteration draws `batch_size` random rows (with replacement, as in the book). After every
+    `len(x) // batch_size` iterations (an "epoch"), `on_epoch(iteration, mean loss since the last
+    call)` is called if given.
     """
     if iterations < 1 or batch_size < 1 or batch_size > len(x):
         raise ValueError(f"need iterations >= 1 and 1 <= batch_size <= {len(x)}")

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from utils.live_progress import progress
 from utils.runtime import by_mode, current_run
 
 
@@ -26,7 +27,9 @@ class Spread:
 
     def __post_init__(self) -> None:
         if len(self.seeds) != len(self.values) or not self.values:
-            raise ValueError(f"{len(self.seeds)} seeds but {len(self.values)} values: need one value per seed")
+            raise ValueError(
+                f"{len(self.seeds)} seeds but {len(self.values)} values: need one value per seed"
+            )
 
     @property
     def mean(self) -> float:
@@ -51,19 +54,25 @@ class Spread:
     def __str__(self) -> str:
         digits = 4 if max(abs(self.low), abs(self.high)) < 10 else 1
         n = len(self.values)
-        return (f"{self.mean:.{digits}f} +/- {self.std:.{digits}f} "
-                f"({self.low:.{digits}f} to {self.high:.{digits}f}, {n} seed{'s' * (n != 1)})")
+        return (
+            f"{self.mean:.{digits}f} +/- {self.std:.{digits}f} "
+            f"({self.low:.{digits}f} to {self.high:.{digits}f}, {n} seed{'s' * (n != 1)})"
+        )
 
 
 def comparison_seeds(n: int = 3) -> list[int]:
-    """Return the seeds a comparison trains under: n in full mode, 2 in smoke mode, starting at the run's seed."""
+    """Return the seeds a comparison trains under: n in full mode, 2 in smoke mode, starting at the
+    run's seed.
+    """
     if n < 2:
         raise ValueError(f"a spread needs at least 2 seeds, not {n}")
     first = int(current_run()["seed"])  # type: ignore[call-overload]
     return [first + i for i in range(by_mode(full=n, smoke=2))]
 
 
-def over_seeds(train: Callable[[int], Mapping[str, float] | float], seeds: Sequence[int]) -> dict[str, Spread]:
+def over_seeds(
+    train: Callable[[int], Mapping[str, float] | float], seeds: Sequence[int]
+) -> dict[str, Spread]:
     """Return {metric: Spread} from calling `train(seed)` once per seed.
 
     `train` seeds and trains a fresh model and returns its metrics as {name: number}, or one number
@@ -72,11 +81,14 @@ def over_seeds(train: Callable[[int], Mapping[str, float] | float], seeds: Seque
     if not seeds:
         raise ValueError("no seeds given")
     runs: list[dict[str, float]] = []
-    for seed in seeds:
+    for seed in progress(seeds, "seed"):  # a live "seed 2 of 3" line in Jupyter
         result = train(seed)
         metrics = dict(result) if isinstance(result, Mapping) else {"value": result}
         if runs and metrics.keys() != runs[0].keys():
-            raise ValueError(f"seed {seed} returned {sorted(metrics)}, seed {seeds[0]} returned {sorted(runs[0])}")
+            raise ValueError(
+                f"seed {seed} returned {sorted(metrics)}, seed {seeds[0]} returned "
+                f"{sorted(runs[0])}"
+            )
         for name, value in metrics.items():
             if not math.isfinite(float(value)):
                 raise ValueError(f"seed {seed}: {name} is {value}")
@@ -92,35 +104,53 @@ def difference(a: Spread, b: Spread) -> Spread:
 
 
 def beyond_noise(a: Spread, b: Spread) -> bool:
-    """Return True when a - b has the same sign on every seed and its mean is over 2 standard deviations from 0."""
+    """Return True when a - b has the same sign on every seed and its mean is over 2 standard
+    deviations from 0.
+    """
     diff = difference(a, b)
     same_sign = all(v > 0 for v in diff.values) or all(v < 0 for v in diff.values)
     return len(diff.values) > 1 and same_sign and abs(diff.mean) > 2 * diff.std
 
 
 def verdict(a: Spread, b: Spread, name_a: str, name_b: str, unit: str = "") -> str:
-    """Return one sentence on a vs b: the mean paired difference, its spread, and whether it beats the noise."""
+    """Return one sentence on a vs b: the mean paired difference, its spread, and whether it beats
+    the noise.
+    """
     diff = difference(a, b)
     n = len(diff.values)
-    numbers = f"{name_a} - {name_b} = {diff.mean:+.4f}{unit} +/- {diff.std:.4f}{unit} over {n} seeds"
+    numbers = (
+        f"{name_a} - {name_b} = {diff.mean:+.4f}{unit} +/- {diff.std:.4f}{unit} over {n} seeds"
+    )
     if beyond_noise(a, b):
         higher = name_a if diff.mean > 0 else name_b
         return f"{numbers}: {higher} is higher on every seed, beyond the noise"
     return f"{numbers}: within the noise"
 
 
-def summary_table(spreads: Mapping[str, Spread], label: str = "setting", higher_is_better: bool = True) -> str:
+def summary_table(
+    spreads: Mapping[str, Spread], label: str = "setting", higher_is_better: bool = True
+) -> str:
     """Return a text table, best mean first: setting, mean, std, min, max and every seed's value.
 
-    For a metric where lower is better (a loss), pass `higher_is_better=False` to put the lowest mean first.
+    For a metric where lower is better (a loss), pass `higher_is_better=False` to put the lowest
+    mean first.
     """
     if not spreads:
         raise ValueError("nothing to tabulate")
     width = max(len(label), *(len(name) for name in spreads))
     seeds = next(iter(spreads.values())).seeds
-    lines = [f"{label:<{width}}    mean     std     min     max   " + "  ".join(f"seed {s}" for s in seeds)]
-    for name, spread in sorted(spreads.items(), key=lambda item: -item[1].mean if higher_is_better else item[1].mean):
-        per_seed = "  ".join(f"{v:>{len(f'seed {s}')}.4f}" for s, v in zip(spread.seeds, spread.values))
-        lines.append(f"{name:<{width}}  {spread.mean:.4f}  {spread.std:.4f}  {spread.low:.4f}  "
-                     f"{spread.high:.4f}   {per_seed}")
+    lines = [
+        f"{label:<{width}}    mean     std     min     max   "
+        + "  ".join(f"seed {s}" for s in seeds)
+    ]
+    for name, spread in sorted(
+        spreads.items(), key=lambda item: -item[1].mean if higher_is_better else item[1].mean
+    ):
+        per_seed = "  ".join(
+            f"{v:>{len(f'seed {s}')}.4f}" for s, v in zip(spread.seeds, spread.values)
+        )
+        lines.append(
+            f"{name:<{width}}  {spread.mean:.4f}  {spread.std:.4f}  {spread.low:.4f}  "
+            f"{spread.high:.4f}   {per_seed}"
+        )
     return "\n".join(lines)
