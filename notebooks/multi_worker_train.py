@@ -56,8 +56,7 @@ def train(
     epoch.
     """
     (x_train, y_train), (x_val, y_val) = data
-    # what one step sees, all replicas together
-    global_batch = (per_replica_batch * strategy.num_replicas_in_sync)
+    global_batch = per_replica_batch * strategy.num_replicas_in_sync  # one step, all replicas
     keras.utils.set_random_seed(seed)  # the same initial weights on every worker
     with strategy.scope():  # variables created here are mirrored on every replica of every worker
         model = dense_model()
@@ -67,8 +66,7 @@ def train(
     def replica_step(images, labels):
         with tf.GradientTape() as tape:
             per_image = loss_fn(labels, model(images, training=True))
-            # Divide by the global batch, not this replica's: the optimizer adds up the replicas'
-            # gradients.
+            # Divide by the global batch: the optimizer adds up the replicas' gradients.
             loss = tf.nn.compute_average_loss(per_image, global_batch_size=global_batch)
         optimizer.apply_gradients(
             zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
@@ -91,7 +89,7 @@ def train(
             steps += 1
         history["seconds"].append(time.perf_counter() - start)
         history["loss"].append(total / steps)
-        # the same weights on every worker
+        # Every worker holds the same weights: score them here.
         predicted = np.argmax(model(x_val, training=False).numpy(), axis=1)
         history["val_accuracy"].append(float(np.mean(predicted == y_val)))
     return model, history

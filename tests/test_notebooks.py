@@ -18,7 +18,8 @@ from utils.results import format_value, read_results, results_dir
 
 NOTEBOOKS = notebook_paths()
 NOISE = re.compile(
-    r"I0000|W0000|E0000|oneDNN|absl|cudart|cuda_|Warning|WARNING|Traceback|\x1b\[|━\s*\d+m?s\b|/step\b|\r"
+    r"I0000|W0000|E0000|oneDNN|absl|cudart|cuda_|Warning|WARNING|Traceback|\x1b\[|━\s*\d+m?s\b"
+    r"|/step\b|\r|\d:\d\d elapsed|Stopped after \d"  # the last two: a live progress line left over
 )
 LOCAL_PATH = re.compile(r"/root/|/home/|/tmp/|/work/|/Users/|[A-Z]:\\\\")
 
@@ -46,7 +47,9 @@ def test_noise_pattern_catches_progress_bars_and_logs_not_summary_tables():
         " Total params: 79,510 (310.59 KB)"
     )
     assert NOISE.search(progress) and NOISE.search(log) and NOISE.search("\x1b[1m bold")
-    assert not NOISE.search(summary)
+    live = "optimizer 3 of 8: Adam · seed 2 of 3 · epoch 12/20 · 1:23 elapsed · about 2:40 left"
+    assert NOISE.search(live) and NOISE.search("Stopped after 2:05, at seed 2 of 3")
+    assert not NOISE.search(summary) and not NOISE.search("Done in 4:12: 8 optimizers")
 
 
 def test_there_are_notebooks():
@@ -193,7 +196,7 @@ PLANTED = {
         _append_code("from utils import load_splits"),
         _append_code("from utils.models import dense_model"),
         _append_code("utils.seeds.beyond_noise"),
-        _append_code("utils.project_root()"),
+        _append_code("utils.current_run()"),  # not in utils.__all__
     ],
     "short_cells_and_lines": [
         _append_code("\n".join(f"x{i} = {i}" for i in range(26))),

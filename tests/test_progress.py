@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import types
 
 import pytest
@@ -75,8 +76,9 @@ def test_a_loop_stopped_by_an_error_says_where_it_stopped(kernel):
 
 
 def test_epoch_callback_shows_epochs_and_counts_runs(kernel):
-    callback = epoch_progress(runs=2, label="trial")
+    original = epoch_progress(runs=2, label="trial")
     for _run in range(2):
+        callback = copy.deepcopy(original)  # as KerasTuner trains each trial with a copy
         callback.set_params({"epochs": 3})
         callback.on_train_begin()
         for epoch in range(3):
@@ -85,3 +87,10 @@ def test_epoch_callback_shows_epochs_and_counts_runs(kernel):
     assert any(line.startswith("trial 2 of 2 · epoch 2/3 · ") for line in kernel.shown)
     assert kernel.shown[-1].startswith("Done in ") and kernel.shown[-1].endswith(": 2 trials")
     assert progress_module._live is None
+
+
+def test_a_resumed_count_starts_after_the_runs_already_done(kernel):
+    callback = epoch_progress(runs=3, label="trial", done=1)
+    callback.set_params({"epochs": 1})
+    callback.on_train_begin()
+    assert kernel.shown[-1].startswith("trial 2 of 3 · epoch 0/1 · ")

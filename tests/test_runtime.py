@@ -214,6 +214,10 @@ def test_median_seconds_is_robust_to_one_slow_call(monkeypatch):
     assert len(calls) == 3
     with pytest.raises(ValueError, match="at least 1"):
         median_seconds(lambda: None, repeats=0)
+    calls.clear()  # with a label (a progress line in Jupyter; nothing here) it times the same calls
+    clock = iter([0.0, 1.0, 10.0, 13.0])
+    assert median_seconds(lambda: calls.append(1), repeats=2, label="timed call") == 2.0
+    assert len(calls) == 2
 
 
 def test_a_tensorflow_notebook_on_jax_stops_at_its_first_cell_with_one_line(monkeypatch):

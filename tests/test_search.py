@@ -20,7 +20,11 @@ class FakeTuner:
         Path(self.project_dir).mkdir(parents=True, exist_ok=True)
         done = Path(self.project_dir) / "trials"
         trials = int(done.read_text()) if done.exists() else 0
-        self.oracle = types.SimpleNamespace(trials={i: None for i in range(trials)})
+        stopped = (Path(self.project_dir) / "stopped").exists()  # the last trial never finished
+        status = ["COMPLETED"] * trials + (["RUNNING"] if stopped else [])
+        self.oracle = types.SimpleNamespace(
+            trials={i: types.SimpleNamespace(status=s) for i, s in enumerate(status)}
+        )
         self.max_trials, self.kwargs, self.searched = max_trials, kwargs, None
         print("/an/absolute/path/that/must/not/show")
         FakeTuner.made.append(self)
@@ -63,6 +67,16 @@ def test_search_runs_quietly_in_a_folder_named_by_code_and_settings(notebook, tm
         FakeTuner, build_model, max_trials=5, seed=7, fit=fit, objective="val_accuracy"
     )
     assert other.project_dir != tuner.project_dir  # another setting: a fresh search
+
+
+def test_a_search_stopped_during_a_trial_starts_afresh(notebook, capsys):
+    fit = {"x": [0] * 10, "epochs": 1}
+    tuner, _ = search.run_search(FakeTuner, build_model, max_trials=2, seed=1, fit=fit)
+    (Path(tuner.project_dir) / "stopped").touch()  # as an interrupted run leaves it
+    capsys.readouterr()
+    again, _ = search.run_search(FakeTuner, build_model, max_trials=2, seed=1, fit=fit)
+    assert "starts afresh" in capsys.readouterr().out
+    assert again.searched is not None and not (Path(again.project_dir) / "stopped").exists()
 
 
 def test_search_name_follows_code_settings_seed_and_backend():

@@ -18,6 +18,7 @@ MAX_CELL_LINES = 25  # non-blank lines in a code cell
 MAX_LINE = 100  # characters in a line of code
 # The mechanism a notebook teaches lives in utils/ for reuse, so the notebook prints its source.
 SHOWN = {
+    "01_spiral_from_scratch": ("utils.softmax", "utils.cross_entropy"),
     "02_backprop_vs_numerical_gradient": ("utils.numerical_gradient", "utils.MLP.gradient"),
     "12_speed_and_scale": ("utils.timed_fit",),
 }

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -31,12 +32,13 @@ T = TypeVar("T")
 REFRESH_S = 0.5  # at most two updates a second: each update is a message to the front end
 
 
-@dataclass
+@dataclass(eq=False)  # levels are told apart by identity
 class _Level:
     label: str
     total: int | None
     index: int = 0
     name: str = ""
+    summary: str | None = None  # what the closing line says was done, if not "n labels"
 
     def text(self) -> str:
         of = f" of {self.total}" if self.total else ""
@@ -44,7 +46,7 @@ class _Level:
 
 
 class _Live:
-    """The one progress line of the running cell, and what the cell printed meanwhile."""
+    """The one progress line of the running cell: a display updated in place."""
 
     def __init__(self) -> None:
         from IPython.display import display
@@ -87,7 +89,8 @@ class _Live:
         elapsed = clock(time.perf_counter() - self.started)
         if completed:
             top = _levels[0]
-            what = f"{top.total or top.index} {top.label}{'s' * ((top.total or top.index) != 1)}"
+            count = top.total or top.index
+            what = top.summary or f"{count} {top.label}{'s' * (count != 1)}"
             text = f"Done in {elapsed}: {what}"
         else:
             where = " · ".join(level.text() for level in _levels)
@@ -95,9 +98,11 @@ class _Live:
         self.handle.update({"text/plain": text}, raw=True)
         _live = None
         _levels.clear()
+        _counted.clear()
 
 
 _levels: list[_Level] = []
+_counted: dict[str, _Level] = {}  # the fits `epoch_progress(runs=...)` callbacks have counted
 _live: _Live | None = None
 _hooked = False
 
@@ -118,7 +123,8 @@ def _kernel() -> Any:
 
 
 def _abandoned(*_: object) -> None:
-    # After every cell: a loop that did not end (an error, an interrupt) leaves no line behind.
+    # After every cell: a loop that did not end (an error, an interrupt) leaves its line saying
+    # where it stopped, not a line that looks as if it were still running.
     if _live is not None:
         _live.finish(completed=False)
 
@@ -140,19 +146,29 @@ def _open() -> bool:
     return True
 
 
+def refresh() -> None:
+    """Update the open progress line's clock (at most twice a second); nothing if none is open."""
+    if _live is not None:
+        _live.refresh()
+
+
 def progress(
-    items: Iterable[T], label: str, describe: Callable[[T], str] | None = None
+    items: Iterable[T],
+    label: str,
+    describe: Callable[[T], str] | None = None,
+    summary: str | None = None,
 ) -> Iterator[T]:
     """Yield `items`, showing "label i of n: item" in the cell's progress line while each one runs.
 
-    `describe(item)` names the item on the line (default: the item itself when it is a string).
+    `describe(item)` names the item on the line (default: the item itself when it is a string);
+    `summary` says what was done in the closing line (default: "3 seeds", from the label).
     Levels nest; the outermost one opens the line and, once its items are done, removes it.
     """
     items = list(items)
     if _live is None and _kernel() is None:
         yield from items
         return
-    level = _Level(label, len(items))
+    level = _Level(label, len(items), summary=summary)
     _levels.append(level)
     outermost = len(_levels) == 1
     for index, item in enumerate(items, start=1):
@@ -173,27 +189,27 @@ def progress(
         _live.epoch = None
 
 
-def epoch_progress(runs: int | None = None, label: str = "trial") -> Any:
+def epoch_progress(runs: int | None = None, label: str = "trial", done: int = 0) -> Any:
     """Return a Keras callback that shows the epoch of each `fit` on the progress line.
 
     Inside a `progress` loop it adds "epoch e/E" to that loop's line. With `runs` (for example a
     KerasTuner search's trials) it also counts fits: "trial 3 of 8 · epoch 12/30", and removes the
-    line after the last one.
+    line after the last one; `done` fits already ran (a resumed search: "trial 4 of 8"). The count
+    lives outside the callback, since KerasTuner trains each trial with a deep copy of it.
     """
     import keras
 
-    class EpochProgress(keras.callbacks.Callback):
-        def __init__(self) -> None:
-            super().__init__()
-            self.level = _Level(label, runs) if runs else None
+    key = uuid.uuid4().hex if runs else None
 
+    class EpochProgress(keras.callbacks.Callback):
         def on_train_begin(self, logs: dict | None = None) -> None:
-            if self.level is not None and _open():
-                if self.level not in _levels:
-                    _levels.append(self.level)
-                self.level.index += 1
-                if runs and self.level.index > runs:
-                    self.level.total = None  # more fits than announced: count on without a total
+            if key is not None and _open():
+                level = _counted.setdefault(key, _Level(label, runs, index=done))
+                if not any(level is open_level for open_level in _levels):
+                    _levels.append(level)
+                level.index += 1
+                if runs and level.index > runs:
+                    level.total = None  # more fits than announced: count on without a total
             if _live is not None:
                 _live.epoch = (0, int(self.params.get("epochs") or 0))
                 _live.refresh(force=True)
@@ -204,9 +220,11 @@ def epoch_progress(runs: int | None = None, label: str = "trial") -> Any:
                 _live.refresh()
 
         def on_train_end(self, logs: dict | None = None) -> None:
-            if _live is None or self.level is None:
+            level = _counted.get(key) if key is not None else None
+            if _live is None or level is None or not runs:
                 return
-            if runs and self.level.index >= runs and _levels and _levels[0] is self.level:
+            if level.index >= runs and _levels and _levels[0] is level:
+                _counted.pop(key, None)
                 _live.finish(completed=True)
 
     return EpochProgress()

@@ -62,8 +62,7 @@ def timed_fit(
     timings: list[float] | None = None,
     **fit_kwargs: Any,
 ) -> tuple[float, Any]:
-    """Return (median seconds per epoch, History of the last run) of `model.fit(x, y, ...)`, fairly
-    timed.
+    """Return (median seconds per epoch, History of the last run) of a fairly timed `model.fit`.
 
     The model must be compiled. An untimed warm-up fit on `warmup` images first traces and compiles
     the training step (a one-off cost that would otherwise land in the first epoch); then the
@@ -82,15 +81,14 @@ def timed_fit(
         )
     if getattr(model, "optimizer", None) is None:
         raise ValueError("compile the model before timing it")
-    # set when built under a tf.distribute strategy
-    strategy = getattr(model, "distribute_strategy", None)
+    strategy = getattr(model, "distribute_strategy", None)  # set under a tf.distribute strategy
     with strategy.scope() if strategy is not None else contextlib.nullcontext():
-        # create the optimiser's state now, to save it
-        model.optimizer.build(model.trainable_variables)
+        model.optimizer.build(model.trainable_variables)  # create its state now, to save it
     weights = model.get_weights()
     optimizer_state = [v.numpy() for v in model.optimizer.variables]
-    if y is None:  # a tf.data.Dataset of (images, labels) batches: fit must not batch or shuffle
-        fit_kwargs.update(batch_size=None, shuffle=False)  # it again (nor warn about shuffle=True)
+    if y is None:  # a tf.data.Dataset of (images, labels) batches, already batched and shuffled:
+        # fit must not do either again (nor warn about shuffle=True)
+        fit_kwargs.update(batch_size=None, shuffle=False)
         model.fit(x.take(max(1, warmup // batch_size)), epochs=1, verbose=0, shuffle=False)
     else:
         fit_kwargs["batch_size"] = batch_size

@@ -90,13 +90,18 @@ def by_mode(*, full: T, smoke: T) -> T:
     return full if run_mode() == "full" else smoke
 
 
-def median_seconds(fn: Callable[[], object], repeats: int = 5) -> float:
+def median_seconds(fn: Callable[[], object], repeats: int = 5, label: str | None = None) -> float:
     """Return the median wall-clock seconds of `repeats` calls of `fn()`: robust to one slow call.
+
+    With a `label` ("timed iteration"), a Jupyter cell shows a progress line while the calls run.
     """
+    from utils.live_progress import progress
+
     if repeats < 1:
         raise ValueError(f"repeats must be at least 1, not {repeats}")
     timings = []
-    for _ in range(repeats):
+    calls = progress(range(repeats), label) if label else range(repeats)
+    for _ in calls:
         started = time.perf_counter()
         fn()
         timings.append(time.perf_counter() - started)

@@ -13,6 +13,7 @@ import contextlib
 import hashlib
 import inspect
 import io
+import shutil
 import time
 import warnings
 from collections.abc import Callable
@@ -33,6 +34,27 @@ def search_name(
     """
     text = inspect.getsource(build_model) + repr(sorted(settings.items()))
     return f"search_{backend}_seed{seed}_" + hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _quiet(
+    tuner_class: Callable[..., Any],
+    build_model: Callable[..., Any],
+    max_trials: int,
+    seed: int,
+    folder: Path,
+    name: str,
+    tuner_kwargs: dict[str, Any],
+) -> Any:
+    """Make the tuner without letting KerasTuner print a resumed search's absolute path."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return tuner_class(
+            build_model,
+            max_trials=max_trials,
+            seed=seed,
+            directory=folder,
+            project_name=name,
+            **tuner_kwargs,
+        )
 
 
 def run_search(
@@ -71,17 +93,12 @@ def run_search(
         from sklearn.exceptions import ConvergenceWarning
 
         warnings.filterwarnings("ignore", category=ConvergenceWarning)
-        with contextlib.redirect_stdout(
-            io.StringIO()
-        ):  # KerasTuner prints a resumed search's absolute path
-            tuner = tuner_class(
-                build_model,
-                max_trials=max_trials,
-                seed=seed,
-                directory=folder,
-                project_name=name,
-                **tuner_kwargs,
-            )
+        tuner = _quiet(tuner_class, build_model, max_trials, seed, folder, name, tuner_kwargs)
+        unfinished = [t for t in tuner.oracle.trials.values() if t.status != "COMPLETED"]
+        if unfinished:  # a run stopped mid-trial: that trial would never finish, so start afresh
+            shutil.rmtree(tuner.project_dir)
+            print("an earlier run stopped during a trial: this search starts afresh")
+            tuner = _quiet(tuner_class, build_model, max_trials, seed, folder, name, tuner_kwargs)
         done = len(tuner.oracle.trials)
         if done:
             shown = Path(tuner.project_dir).relative_to(folder.parent.parent)  # the project's
@@ -89,7 +106,8 @@ def run_search(
         clock = Path(tuner.project_dir) / CLOCK_FILE
         previous = float(clock.read_text()) if clock.exists() else 0.0
         started = time.perf_counter()
-        callbacks = [*fit.pop("callbacks", []), epoch_progress(runs=max(max_trials - done, 1))]
+        trials_line = epoch_progress(runs=max_trials, done=min(done, max_trials - 1))
+        callbacks = [*fit.pop("callbacks", []), trials_line]
         tuner.search(**fit, callbacks=callbacks, verbose=0)
         seconds = previous + time.perf_counter() - started
     clock.write_text(f"{seconds:.1f}")

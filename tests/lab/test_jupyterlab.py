@@ -139,6 +139,9 @@ def test_run_all_cells_in_jupyterlab(lab, browser, name):
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
     page.goto(f"{base}/lab/tree/notebooks/{name}?token={token}")
     page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=120_000)
+    setup = page.locator(".jp-CodeCell").first  # collapsed: one line, its title; a click opens it
+    assert setup.locator(".jp-InputPlaceholder").count() == 1, "the setup cell's code is shown"
+    assert setup.inner_text().startswith("#@title Setup:")
     page.evaluate(WATCH)
     kernel_idle = ".jp-StatusBar-Widget:has-text('| Idle')"
     page.wait_for_selector(kernel_idle, timeout=120_000)  # the kernel has started
