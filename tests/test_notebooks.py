@@ -202,7 +202,10 @@ PLANTED = {
         _append_code("\n".join(f"x{i} = {i}" for i in range(26))),
         _append_code("x = " + "1 + " * 30 + "1"),
     ],
-    "sizes_in_one_place": [_append_code("EPOCHS = utils.by_mode(full=20, smoke=1)")],
+    "sizes_in_one_place": [
+        _append_code("EPOCHS = utils.by_mode(full=20, smoke=1)"),
+        _append_code("seeds = utils.comparison_seeds()"),
+    ],
     "no_plumbing": [
         _append_code("import warnings\nwarnings.filterwarnings('ignore')"),
         _append_code("model.compile(**utils.fast_path(1500))  # an epoch per call, XLA"),

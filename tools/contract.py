@@ -86,11 +86,14 @@ def short_cells_and_lines(nb: Notebook, stem: str) -> list[str]:
 
 
 def sizes_in_one_place(nb: Notebook, stem: str) -> list[str]:
-    """Every size smoke mode shrinks (`utils.by_mode`) is set in the settings cell, code cell 1."""
+    """Every size smoke mode shrinks (`utils.by_mode`, and the seeds of `utils.comparison_seeds`)
+    is set in the settings cell, code cell 1.
+    """
     return [
-        f"code cell {n} calls utils.by_mode: set sizes in the settings cell (code cell 1)"
+        f"code cell {n} calls utils.{call}: set sizes in the settings cell (code cell 1)"
         for n, cell in enumerate(code_cells(nb))
-        if n != 1 and "by_mode(" in cell.source
+        for call in ("by_mode", "comparison_seeds")
+        if n != 1 and f"{call}(" in cell.source
     ]
 
 

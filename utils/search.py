@@ -110,5 +110,5 @@ def run_search(
         callbacks = [*fit.pop("callbacks", []), trials_line]
         tuner.search(**fit, callbacks=callbacks, verbose=0)
         seconds = previous + time.perf_counter() - started
-    clock.write_text(f"{seconds:.1f}")
+    clock.write_text(f"{seconds:.3f}")
     return tuner, seconds
