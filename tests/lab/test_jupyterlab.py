@@ -32,6 +32,7 @@ NOTEBOOKS = os.environ.get("FMNIST_LAB_NOTEBOOKS", "").split() or [
 ]
 LONG = {"07_overfitting_and_dropout.ipynb"}  # notebooks whose progress line must be seen
 LAB = ROOT / "artifacts" / "lab"
+SHOWN = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook on screen, not a tab behind it
 SETTINGS = {  # JupyterLab's settings for the test: fewer dialogs, and every cell in the page
     "@jupyterlab/notebook-extension:tracker": {
         "windowingMode": "none",
@@ -42,10 +43,10 @@ SETTINGS = {  # JupyterLab's settings for the test: fewer dialogs, and every cel
 CELL_WAIT_S = 900
 
 # Records every progress line the page shows, however briefly: the line is replaced in place.
-WATCH = """() => {
+WATCH = """(SHOWN) => {
   window.progressSeen = [];
   new MutationObserver(() => {
-    for (const out of document.querySelectorAll('.jp-OutputArea-output')) {
+    for (const out of document.querySelectorAll(SHOWN + ' .jp-OutputArea-output')) {
       const text = out.innerText || '';
       if (text.includes(' elapsed') && window.progressSeen.length < 500) {
         window.progressSeen.push(text.slice(0, 200));
@@ -54,7 +55,8 @@ WATCH = """() => {
   }).observe(document.body, {subtree: true, childList: true, characterData: true});
 }"""
 PROMPTS = (
-    "() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(p => p.innerText)"
+    "(SHOWN) => [...document.querySelectorAll(SHOWN + ' .jp-CodeCell .jp-InputPrompt')]"
+    ".map(p => p.innerText)"
 )
 
 
@@ -137,30 +139,35 @@ def wait_until(condition, timeout: float, what: str, page=None) -> None:
 def test_run_all_cells_in_jupyterlab(lab, browser, name):
     base, token = lab
     page = browser.new_page(viewport={"width": 1400, "height": 1000})
-    page.goto(f"{base}/lab/tree/notebooks/{name}?token={token}")
-    page.wait_for_selector(".jp-Notebook .jp-CodeCell", timeout=120_000)
-    setup = page.locator(".jp-CodeCell").first  # collapsed: one line, its title; a click opens it
+    # A workspace of its own, reset: only this notebook is open (no tabs left from the others).
+    page.goto(f"{base}/lab/workspaces/{Path(name).stem}/tree/notebooks/{name}?reset&token={token}")
+    page.wait_for_selector(f"{SHOWN} .jp-Notebook .jp-CodeCell", timeout=120_000)
+    setup = page.locator(f"{SHOWN} .jp-CodeCell").first  # collapsed: its title; a click opens it
     assert setup.locator(".jp-InputPlaceholder").count() == 1, "the setup cell's code is shown"
     assert setup.inner_text().startswith("#@title Setup:")
-    page.evaluate(WATCH)
+    page.evaluate(WATCH, SHOWN)
     kernel_idle = ".jp-StatusBar-Widget:has-text('| Idle')"
     page.wait_for_selector(kernel_idle, timeout=120_000)  # the kernel has started
     page.locator(".lm-MenuBar-item", has_text="Run").first.click()
     page.locator(".lm-Menu-item", has_text="Run All Cells").first.click()
 
     def running() -> bool:
-        return any("*" in prompt for prompt in page.evaluate(PROMPTS))
+        return any("*" in prompt for prompt in page.evaluate(PROMPTS, SHOWN))
 
     wait_until(running, 120, "the cells to queue", page)
     wait_until(lambda: not running(), CELL_WAIT_S, "the run", page)
 
-    errors = page.locator('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')
+    errors = page.locator(
+        f'{SHOWN} .jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]'
+    )
     assert errors.count() == 0, errors.first.inner_text()[:2000]
     images = page.evaluate(
-        "() => [...document.querySelectorAll('.jp-OutputArea-output img')].map(i => i.naturalWidth)"
+        "(SHOWN) => [...document.querySelectorAll(SHOWN + ' .jp-OutputArea-output img')]"
+        ".map(i => i.naturalWidth)",
+        SHOWN,
     )
     assert images and all(width > 0 for width in images), f"figures not drawn: {images}"
-    texts = page.locator(".jp-OutputArea-output").all_inner_texts()
+    texts = page.locator(f"{SHOWN} .jp-OutputArea-output").all_inner_texts()
     assert not [t for t in texts if t.startswith("<Figure size")], "a figure shown as text"
     seen = page.evaluate("() => window.progressSeen")
     if name in LONG:
