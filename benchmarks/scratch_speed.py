@@ -23,8 +23,7 @@ from utils.scratch import MLP, TwoLayerNet
 def iteration_seconds(
     net: TwoLayerNet, numerical: bool, x: np.ndarray, t: np.ndarray, repeats: int
 ) -> float:
-    """Return the median seconds of one SGD iteration (gradient + update, learning rate 0.1) on (x,
-    t).
+    """Return the median seconds of one SGD iteration (gradient + update, rate 0.1) on (x, t).
     """
     gradient = net.numerical_gradient if numerical else net.gradient
 

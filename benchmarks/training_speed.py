@@ -7,8 +7,8 @@ optimiser (SGD, learning rate 0.1) and batch size (32), trained by:
 - Keras on TensorFlow: plain `fit` with op determinism on (as the books write it); the fast path
   (`steps_per_execution` = one epoch per call) with op determinism on, then off (the path
   `utils.setup` chooses on a CPU); the fast path with XLA (`jit_compile=True`, which needs op
-  determinism off); and the last two again with a Dropout(0.3) layer, where XLA's random numbers
-  cost;
+  determinism off); and the last two again with a Dropout(0.3) layer, where XLA's random
+  numbers cost;
 - Keras on JAX (when installed): plain `fit`, and the fast path;
 - NumPy: notebook 02's `TwoLayerNet` trained by `utils.scratch.train_sgd`, and a loop written for
   speed (float32, products written into preallocated arrays, one BLAS thread: at these sizes,
@@ -328,8 +328,7 @@ def measure(
 
 
 def table(rows: list[dict]) -> str:
-    """Return the rows as a fixed-width text table with ratios to plain `fit` and to the fast NumPy
-    loop.
+    """Return the rows as a fixed-width table with ratios to plain `fit` and to the fast NumPy loop.
     """
     plain = next(r["median"] for r in rows if "plain fit" in r["path"])
     numpy_fast = next(r["median"] for r in rows if "written for speed" in r["path"])

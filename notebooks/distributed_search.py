@@ -72,8 +72,7 @@ def main() -> None:
     )
     (x_train, y_train), (x_val, y_val), _ = load_splits()
     keras.utils.set_random_seed(args.seed)
-    # On the chief, search() serves the oracle until the workers are done; on a worker it runs
-    # trials.
+    # On the chief, search() serves the oracle until the workers are done; a worker runs trials.
     tuner.search(
         x_train[: args.train_images],
         y_train[: args.train_images],

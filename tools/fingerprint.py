@@ -37,8 +37,7 @@ def train(
     plant_nondeterminism: bool = False,
     plain: bool = False,
 ) -> list[np.ndarray]:
-    """Return the weights of `dense_model(dropout=0.2)` after `epochs` of Adam on the first 9,600
-    images.
+    """Return the weights of `dense_model(dropout=0.2)` after `epochs` of Adam on 9,600 images.
     """
     from utils import load_splits
     from utils.models import dense_model
