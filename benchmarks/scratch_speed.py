@@ -73,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     # speed does not depend on training
-    mlp = MLP([784, 50, 100, 10], weight_init_std="xavier", seed=0)
+    mlp = MLP([784, 50, 100, 10], weight_init_std="lecun", seed=0)
     one = images_per_second(mlp, x_test, 1, args.repeats)
     hundred = images_per_second(mlp, x_test, 100, args.repeats)
     print(

@@ -195,8 +195,36 @@ def test_spreads_over_seeds_are_shown_beside_their_results(tmp_path):
     table = format_leaderboard(entries)
     assert "over seeds" in table.splitlines()[0] and "0.9091 +/- 0.0012" in table
     assert "over seeds" not in format_leaderboard([by_name["13 single_test_accuracy"]])
+    assert table.splitlines()[-1].startswith("accuracy: the mean over seeds")
     fig = plot_leaderboard(entries)
-    assert any("seeds 0.9077-0.9102" in t.get_text() for t in fig.axes[0].texts)
+    assert any("mean of 4 seeds, 0.9077-0.9102" in t.get_text() for t in fig.axes[0].texts)
+    assert "range over seeds" in fig.axes[0].get_xlabel()
+    single = plot_leaderboard([by_name["13 single_test_accuracy"]])
+    assert "range" not in single.axes[0].get_xlabel()
     import matplotlib.pyplot as plt
 
     plt.close(fig)
+    plt.close(single)
+
+
+def test_results_are_ranked_by_their_mean_over_seeds(tmp_path):
+    """A lucky seed-42 run does not outrank a result that is higher on average."""
+    write(tmp_path, "11_tuned", {"test_accuracy": 0.9061})
+    write(tmp_path, "13_dense", {"ensemble_test_accuracy": 0.9033})
+    spreads = {
+        "11_tuned": {
+            "test_accuracy": {"mean": 0.9026, "std": 0.003, "min": 0.8993, "max": 0.9061, "n": 4}
+        },
+        "13_dense": {
+            "ensemble_test_accuracy": {
+                "mean": 0.9028,
+                "std": 0.001,
+                "min": 0.902,
+                "max": 0.904,
+                "n": 4,
+            }
+        },
+    }
+    entries, _ = collect_leaderboard(tmp_path, external=False, spreads=spreads)
+    assert [e.name for e in entries] == ["13 ensemble_test_accuracy", "11 test_accuracy"]
+    assert format_leaderboard(entries).splitlines()[1].split()[:2] == ["1", "0.9028"]

@@ -137,11 +137,16 @@ def test_history_plot_loss_and_accuracy_side_by_side_best_epoch_marked():
     assert (
         len(dots) == 1 and list(dots[0].get_xdata()) == [3] and list(dots[0].get_ydata()) == [0.84]
     )
-    assert acc_ax.get_legend().get_title().get_text() == "dots: best val_accuracy"
+    # each panel marks its own best: the lowest validation loss is at epoch 2, not 3
+    loss_dots = [line for line in loss_ax.get_lines() if line.get_marker() == "o"]
+    assert list(loss_dots[0].get_xdata()) == [2] and list(loss_dots[0].get_ydata()) == [0.6]
+    assert acc_ax.get_legend().get_title().get_text() == "dots: each panel's best validation epoch"
     plt.close(fig)
-    fig = plot_history(HISTORY, monitor="val_loss")
-    dots = [line for line in fig.axes[0].get_lines() if line.get_marker() == "o"]
-    assert list(dots[0].get_xdata()) == [2] and list(dots[0].get_ydata()) == [0.6]
+    fig = plot_history(HISTORY, monitor="val_loss")  # the epoch a checkpoint on val_loss keeps
+    for ax in fig.axes:
+        dots = [line for line in ax.get_lines() if line.get_marker() == "o"]
+        assert list(dots[0].get_xdata()) == [2]
+    assert fig.axes[1].get_legend().get_title().get_text() == "dots: best val_loss"
     plt.close(fig)
 
 

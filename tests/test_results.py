@@ -10,6 +10,7 @@ import pytest
 
 from utils import results
 from utils.results import ResultsError, format_value, load_all_results, read_results, record_results
+from utils.seeds import Spread
 
 
 @pytest.fixture
@@ -59,6 +60,17 @@ def test_full_run_writes_the_record(fake_run, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "val_accuracy  0.8750" in out and "n_train       48,000" in out and "Saved to" in out
     assert str(tmp_path) not in out  # no local paths in notebook outputs
+
+
+def test_a_spread_is_recorded_as_its_mean_with_every_training(fake_run, tmp_path):
+    fake_run("full")
+    gap = Spread((11, 12, 13), (0.01, 0.02, 0.06))
+    record_results({"val_accuracy": 0.875, "gap": gap}, folder=tmp_path)
+    record = json.loads((tmp_path / "00_data_tour.json").read_text())
+    assert record["metrics"] == {"val_accuracy": 0.875, "gap": pytest.approx(0.03)}
+    assert record["trainings"] == {
+        "gap": {"11": pytest.approx(0.01), "12": pytest.approx(0.02), "13": pytest.approx(0.06)}
+    }
 
 
 def test_full_run_on_another_backend_leaves_the_committed_results_alone(

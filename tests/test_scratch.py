@@ -143,7 +143,7 @@ def test_two_layer_net_shapes_and_probabilities():
         ({"sizes": [784]}, "at least two positive integers"),
         ({"sizes": [784, 0, 10]}, "at least two positive integers"),
         ({"sizes": [4, 3], "activation": "tanh"}, "expected one of sigmoid, relu"),
-        ({"sizes": [4, 3], "weight_init_std": "glorot"}, "a number, 'he' or 'xavier'"),
+        ({"sizes": [4, 3], "weight_init_std": "glorot"}, "a number, 'he' or 'lecun'"),
     ],
 )
 def test_mlp_rejects_bad_settings(kwargs, message):

@@ -17,13 +17,14 @@ from tools.nbmeta import ROOT, code_hash
 FIXTURE = f"""\
 import sys
 sys.path.insert(0, {str(ROOT)!r})
-from utils import results, runtime
+from utils import results, runtime, seeds
 runtime._state.update(notebook="fixture", mode=runtime.run_mode(), seed=runtime.run_seed(),
                       started=0.0, device="test", backend="tensorflow")
 # keeps Keras out of the kernel: 1 s a run instead of 7
 results.versions = lambda: {{"python": "fixture"}}
 seed = runtime.run_seed()
-results.record_results({{"val_accuracy": 0.8 + seed / 100, "n_train": 48000}})"""
+gap = seeds.Spread((100 * seed, 100 * seed + 1), (seed / 100, seed / 100 + 0.02))
+results.record_results({{"val_accuracy": 0.8 + seed / 100, "n_train": 48000, "gap": gap}})"""
 PLANTED = 'assert seed != 2, "planted: holds for some seeds only"'
 
 
@@ -74,6 +75,15 @@ def test_seed_runs_are_summarised_and_never_touch_the_notebook(tmp_path, capsys)
     )
     assert (accuracy["min"], accuracy["n"]) == (pytest.approx(0.81), 2)
     assert summary["metrics"]["n_train"]["std"] == 0
+    # a metric recorded as a Spread keeps each training's value, and the spread of one training
+    assert summary["trainings"]["gap"] == {
+        "1": {"100": pytest.approx(0.01), "101": pytest.approx(0.03)},
+        "3": {"300": pytest.approx(0.03), "301": pytest.approx(0.05)},
+    }
+    gap = summary["metrics"]["gap"]
+    assert gap["mean"] == pytest.approx(0.03) and gap["one_training"]["n"] == 4
+    assert gap["one_training"]["std"] == pytest.approx(0.016330, abs=1e-5)
+    assert "one_training" not in summary["metrics"]["val_accuracy"]
     out = capsys.readouterr().out
     assert "seed 1: passed" in out and "seed 3: passed" in out and "val_accuracy" in out
 

@@ -352,6 +352,12 @@ def test_readme_shows_the_spread_over_seeds_of_current_code_only(monkeypatch, tm
     )
     assert readme.spread_text(summary, "seconds") == "1,234 +/- 56.00 (1,194-1,273, 2 seeds)"
     assert readme.spread_text(summary, "one") == "" and readme.spread_text(None, "x") == ""
+    # a mean over a comparison's trainings also shows the spread of one training
+    assert readme.one_training_text(summary, "val_accuracy") == ""
+    summary["metrics"]["val_accuracy"]["one_training"] = {
+        "n": 12, "mean": 0.8830, "std": 0.0041, "min": 0.875, "max": 0.889
+    }
+    assert readme.one_training_text(summary, "val_accuracy") == "sd 0.0041 (12 trainings)"
     summary["failed"] = {"2": {"cell": 12, "error": "AssertionError"}}
     assert readme.spread_text(summary, "val_accuracy").endswith(", failed under seed 2")
     # A summary of older code is not shown.

@@ -77,6 +77,18 @@ def spread_text(summary: dict | None, name: str) -> str:
     return text + (f", failed under seed {', '.join(failed)}" if failed else "")
 
 
+def one_training_text(summary: dict | None, name: str) -> str:
+    """Return the spread of one training of a metric that is a mean over a comparison's seeds, e.g.
+    "sd 0.0041 (12 trainings)"; "" for other metrics.
+    """
+    metric = (summary or {}).get("metrics", {}).get(name, {})
+    single = metric.get("one_training")
+    if not single or single["n"] < 2:
+        return ""
+    fmt = format_value if abs(single["mean"]) >= 1 else (lambda v: f"{v:.4f}")
+    return f"sd {fmt(single['std'])} ({single['n']} trainings)"
+
+
 def notebooks_table() -> str:
     """Return the Markdown table of notebooks: number, title, what you learn, headline, run time,
     Colab.
@@ -117,14 +129,16 @@ def results_table() -> str:
     """Return the Markdown table of every recorded metric, notebook by notebook."""
     summaries = seed_summaries()
     rows = [
-        "| Notebook | Metric | Value (seed 42) | Over seeds: mean +/- sd (min-max, seeds) |",
-        "|---|---|---:|---|",
+        "| Notebook | Metric | Value (seed 42) | Over seeds: mean +/- sd (min-max, seeds) "
+        "| One training |",
+        "|---|---|---:|---|---|",
     ]
     for stem, record in _by_notebook().items():
         for name, value in record["metrics"].items():
             rows.append(
                 f"| {stem} | `{name}` | {format_value(value)} | "
-                f"{spread_text(summaries.get(stem), name)} |"
+                f"{spread_text(summaries.get(stem), name)} | "
+                f"{one_training_text(summaries.get(stem), name)} |"
             )
     return "\n".join(rows)
 

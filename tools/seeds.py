@@ -52,6 +52,20 @@ def summarise(values: dict[int, float]) -> dict[str, object]:
     }
 
 
+def one_training(values: list[float]) -> dict[str, float | int]:
+    """Return {"n", "mean", "std", "min", "max"} of single trainings pooled over every seed run: the
+    spread one training has, beside the spread of a comparison's mean.
+    """
+    spread = Spread(tuple(range(len(values))), tuple(values))
+    return {
+        "n": len(values),
+        "mean": spread.mean,
+        "std": spread.std,
+        "min": spread.low,
+        "max": spread.high,
+    }
+
+
 def run_under_seed(path: Path, seed: int, runs_dir: Path) -> dict[str, object]:
     """Execute one notebook under one seed; return {"seed", "passed", "failed_cell", "error",
     "metrics"}.
@@ -71,6 +85,7 @@ def run_under_seed(path: Path, seed: int, runs_dir: Path) -> dict[str, object]:
         "failed_cell": None,
         "error": None,
         "metrics": {},
+        "trainings": {},
     }
     try:
         execute(
@@ -90,6 +105,7 @@ def run_under_seed(path: Path, seed: int, runs_dir: Path) -> dict[str, object]:
     if record_path.is_file():
         report["record"] = read_results(record_path)
         report["metrics"] = report["record"]["metrics"]  # type: ignore[index]
+        report["trainings"] = report["record"].get("trainings", {})  # type: ignore[union-attr]
     return report
 
 
@@ -119,6 +135,7 @@ def finished_run(path: Path, seed: int, runs_dir: Path) -> dict[str, object] | N
         "failed_cell": None,
         "error": None,
         "metrics": record["metrics"],
+        "trainings": record.get("trainings", {}),
         "record": record,
         "earlier": True,
     }
@@ -149,6 +166,7 @@ def committed_run(path: Path, results_dir: Path) -> dict[str, object] | None:
         "failed_cell": None,
         "error": None,
         "metrics": record["metrics"],
+        "trainings": record.get("trainings", {}),
         "record": record,
         "committed": True,
     }
@@ -175,6 +193,11 @@ def earlier_reports(
             for name, m in earlier["metrics"].items()
             if str(seed) in m["values"]
         }
+        trainings = {
+            name: by_seed[str(seed)]
+            for name, by_seed in earlier.get("trainings", {}).items()
+            if str(seed) in by_seed
+        }
         reports.append(
             {
                 "seed": seed,
@@ -182,6 +205,7 @@ def earlier_reports(
                 "failed_cell": failure.get("cell"),
                 "error": failure.get("error"),
                 "metrics": metrics,
+                "trainings": trainings,
                 "earlier": True,
             }
         )
@@ -200,6 +224,14 @@ def summary(path: Path, reports: list[dict[str, object]]) -> dict[str, object]:
         # type: ignore
         values = {int(r["seed"]): r["metrics"][name] for r in reports if name in r["metrics"]}
         metrics[name] = summarise(values)
+    trainings: dict[str, dict[str, dict[str, float]]] = {}
+    for report in reports:
+        for name, by_training in report.get("trainings", {}).items():  # type: ignore[attr-defined]
+            trainings.setdefault(name, {})[str(report["seed"])] = by_training
+    for name, by_seed in trainings.items():
+        if name in metrics:
+            pooled = [v for by_training in by_seed.values() for v in by_training.values()]
+            metrics[name]["one_training"] = one_training(pooled)
     records = [r["record"] for r in reports if "record" in r]
     record = records[-1] if records else {}  # versions and device of the latest run
     return {
@@ -213,6 +245,7 @@ def summary(path: Path, reports: list[dict[str, object]]) -> dict[str, object]:
             if not r["passed"]
         },
         "metrics": metrics,
+        "trainings": trainings,
         # type: ignore[union-attr,attr-defined,unused-ignore]
         "versions": record.get("versions", {}),
         "device": record.get("device", ""),  # type: ignore[union-attr,attr-defined,unused-ignore]
@@ -240,11 +273,16 @@ def print_report(stem: str, reports: list[dict[str, object]], record: dict[str, 
     metrics: dict = record["metrics"]  # type: ignore[assignment]
     if metrics:
         width = max(len(name) for name in metrics)
-        print(f"  {'metric':<{width}}  seeds      mean       std       min       max")
+        print(
+            f"  {'metric':<{width}}  seeds      mean       std       min       max"
+            "   one training: std (n)"
+        )
         for name, m in metrics.items():
+            single = m.get("one_training")
             print(
                 f"  {name:<{width}}  {m['n']:>5}  {m['mean']:>8.4g}  {m['std']:>8.2g}  "
                 f"{m['min']:>8.4g}  {m['max']:>8.4g}"
+                + (f"   {single['std']:.2g} ({single['n']})" if single else "")
             )
 
 

@@ -171,14 +171,16 @@ def plot_history(
     val_name: str = "validation",
     show_train: bool = True,
     mark_best: bool = True,
-    monitor: str = "val_accuracy",
+    monitor: str | None = None,
 ):
-    """Return a Figure of training curves: loss and accuracy side by side, best epoch marked.
+    """Return a Figure of training curves: loss and accuracy side by side, best epochs marked.
 
     `runs` is one Keras `History` (or a dict such as `history.history`), or a dict {label: History}
     to overlay several runs. Training curves are solid, validation curves (`val_` keys) dashed, in
-    the same colour per run; a dot marks each run's best epoch by `monitor` (see `best_epoch`), as
-    `ModelCheckpoint` or `EarlyStopping` would pick it with the same `monitor`. `val_name` names the
+    the same colour per run. A dot marks each run's best validation epoch on each panel: the lowest
+    validation loss on the loss panel, the highest validation accuracy on the accuracy panel. With
+    `monitor` (say "val_loss"), the dots mark instead the epoch `ModelCheckpoint` or `EarlyStopping`
+    would pick with the same `monitor` (see `best_epoch`), on both panels. `val_name` names the
     dashed curves in the legend, e.g. "test" when they were measured on the test set (then pass
     `mark_best=False`: an epoch is never chosen by its test score).
     """
@@ -206,8 +208,9 @@ def plot_history(
     for color, (label, history) in zip(
         plt.rcParams["axes.prop_cycle"].by_key()["color"] * 10, histories.items()
     ):
-        best = best_epoch(history, monitor) if mark_best and monitor in history else None
         for ax, metric in zip(axes[0], metrics):
+            watched = monitor or f"val_{metric}"
+            best = best_epoch(history, watched) if mark_best and watched in history else None
             prefix = f"{label}: " if label else ""
             if show_train and metric in history:
                 series = history[metric]
@@ -229,11 +232,15 @@ def plot_history(
         ax.set(xlabel="epoch", ylabel=metric, title=metric.capitalize())
         ax.xaxis.get_major_locator().set_params(integer=True)
         ax.grid(alpha=0.3)
-    marked = mark_best and any(monitor in h for h in histories.values())
+    watched = [monitor] if monitor else [f"val_{metric}" for metric in metrics]
+    marked = mark_best and any(w in h for h in histories.values() for w in watched)
+    legend_title = (
+        f"dots: best {monitor}" if monitor else "dots: each panel's best validation epoch"
+    )
     # keep curves clear
     outside = ({"loc": "upper left", "bbox_to_anchor": (1.02, 1.0)} if len(histories) > 3 else {})
     axes[0, -1].legend(
-        fontsize=8, title=f"dots: best {monitor}" if marked else None, title_fontsize=8, **outside
+        fontsize=8, title=legend_title if marked else None, title_fontsize=8, **outside
     )
     if title:
         fig.suptitle(title)

@@ -1,7 +1,10 @@
 """The results record: each notebook's headline numbers in `results/<notebook>.json`.
 
 A notebook calls `record_results({...})` once, at its end. In a full run that writes `{"notebook",
-"mode": "full", "metrics", "versions", "backend", "device", "training_path", "seconds"}`; a smoke
+"mode": "full", "metrics", "versions", "backend", "device", "training_path", "seconds"}`, and
+`"trainings"`: for a metric given as a `Spread` (a mean over a comparison's seeds), the value of
+each training, {metric: {training seed: value}}, so that the seed tool can report the spread of one
+training beside the spread of the mean; a smoke
 run checks and prints the same record but never writes it, so smoke numbers never replace full ones.
 The committed results are TensorFlow's (the default backend) under seed 42: a full run on another
 Keras backend writes to `artifacts/results-<backend>/`, one under another seed (`FMNIST_SEED`) to
@@ -22,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from utils.runtime import DEFAULT_SEED, artifacts_dir, current_run, project_root, versions
+from utils.seeds import Spread
 
 DEFAULT_BACKEND = "tensorflow"  # the backend whose full runs are committed in results/
 RESULTS_DIR_ENV_VAR = "FMNIST_RESULTS_DIR"
@@ -66,6 +70,23 @@ def format_value(value: float) -> str:
     return f"{value:.2f}" if abs(value) >= 1 else f"{value:.4f}"
 
 
+def _split_spreads(
+    metrics: dict[str, object],
+) -> tuple[dict[str, object], dict[str, dict[str, float]]]:
+    """Return the metrics with each `Spread` replaced by its mean, and {name: {seed: value}} of the
+    Spreads.
+    """
+    plain: dict[str, object] = {}
+    trainings: dict[str, dict[str, float]] = {}
+    for name, value in metrics.items():
+        if isinstance(value, Spread):
+            plain[name] = value.mean
+            trainings[name] = {str(s): float(v) for s, v in zip(value.seeds, value.values)}
+        else:
+            plain[name] = value
+    return plain, trainings
+
+
 def _clean_metrics(metrics: dict[str, object]) -> dict[str, int | float]:
     if not isinstance(metrics, dict) or not metrics:
         raise ValueError("metrics must be a non-empty dict of {name: number}")
@@ -86,9 +107,14 @@ def _clean_metrics(metrics: dict[str, object]) -> dict[str, int | float]:
 
 def record_results(metrics: dict[str, object], folder: Path | None = None) -> None:
     """Print this run's headline numbers and, in a full run, save them to `results/<notebook>.json`.
+
+    A metric may be a number or a `Spread` (recorded as its mean, with every training's value).
     """
     run = current_run()
-    clean = _clean_metrics(metrics)
+    if not isinstance(metrics, dict):
+        raise ValueError("metrics must be a non-empty dict of {name: number}")
+    plain, trainings = _split_spreads(metrics)
+    clean = _clean_metrics(plain)
     record: dict[str, Any] = {
         "notebook": run["notebook"],
         "mode": run["mode"],
@@ -100,6 +126,8 @@ def record_results(metrics: dict[str, object], folder: Path | None = None) -> No
         "seed": run.get("seed", DEFAULT_SEED),
         "seconds": round(time.perf_counter() - float(run["started"]), 1),  # type: ignore[arg-type]
     }
+    if trainings:
+        record["trainings"] = trainings
     width = max(len(name) for name in clean)
     for name, value in clean.items():
         print(f"{name:<{width}}  {format_value(value)}")

@@ -88,8 +88,10 @@ class MLP:
 
     `sizes` lists the layer widths, input first: `MLP([784, 50, 100, 10])`. Parameters live in
     `params` as `W1`, `b1`, `W2`, `b2`, ...; `weight_init_std` is a number, or "he" (sqrt(2 /
-    fan-in), for ReLU) or "xavier" (sqrt(1 / fan-in), for sigmoid). `weight_decay` adds
-    `weight_decay / 2 * sum(W**2)` over the weight matrices to the loss (L2 regularisation).
+    fan-in), for ReLU) or "lecun" (sqrt(1 / fan-in), LeCun's rule, for sigmoid; "Deep Learning
+    from Scratch" calls it Xavier, but Glorot's (Xavier's) rule is sqrt(2 / (fan-in + fan-out))).
+    `weight_decay` adds `weight_decay / 2 * sum(W**2)` over the weight matrices to the loss (L2
+    regularisation).
     """
 
     def __init__(
@@ -250,8 +252,8 @@ def train_sgd(
 def _init_std(weight_init_std: float | str, fan_in: int) -> float:
     if weight_init_std == "he":
         return float(np.sqrt(2.0 / fan_in))
-    if weight_init_std == "xavier":
+    if weight_init_std == "lecun":
         return float(np.sqrt(1.0 / fan_in))
     if isinstance(weight_init_std, str):
-        raise ValueError(f"weight_init_std {weight_init_std!r}: a number, 'he' or 'xavier'")
+        raise ValueError(f"weight_init_std {weight_init_std!r}: a number, 'he' or 'lecun'")
     return float(weight_init_std)
