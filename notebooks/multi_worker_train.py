@@ -1,8 +1,7 @@
 """Train the notebooks' dense network as one worker of a `MultiWorkerMirroredStrategy` cluster.
 
-Usage: python multi_worker_train.py OUT_FOLDER --epochs N --per-replica-batch B --learning-rate R
---seed S
-       [--train-images N] [--profile]
+Usage: python multi_worker_train.py OUT_FOLDER --epochs N --per-replica-batch B
+       --learning-rate R --seed S [--train-images N]
 
 Every worker runs this same script; the environment variable `TF_CONFIG`, set by whoever starts the
 workers (notebook 12 does it with `utils.cluster`), lists the cluster and says which worker this is.
@@ -10,8 +9,12 @@ Without `TF_CONFIG` the script trains alone, as a cluster of one. Worker 0, the 
 trained model (`model.keras`) and its history (`history.json`) to OUT_FOLDER; the others write
 nothing.
 
-Keras' `fit` does not run under `MultiWorkerMirroredStrategy` in Keras 3 (keras-team/keras#20585),
-so the training loop is written out with `strategy.run`, as in notebook 09's custom loop.
+We could not make Keras' `fit` run under `MultiWorkerMirroredStrategy` in Keras 3 (see
+keras-team/keras#20585), so the training loop is written out with `strategy.run`, as in notebook
+09's custom loop. The script has no fault tolerance: if a worker fails, every worker stops and the
+training starts over. (`keras.callbacks.BackupAndRestore` serves `fit` only; a custom loop would
+save a `tf.train.Checkpoint` through a `tf.train.CheckpointManager` every epoch and restore it at
+the start.)
 """
 
 import argparse
@@ -52,8 +55,8 @@ def train(
     learning_rate: float,
     seed: int,
 ) -> tuple[keras.Model, dict[str, list[float]]]:
-    """Train with Adam under `strategy`; return the model and its loss and validation accuracy per
-    epoch.
+    """Train with Adam under `strategy`; return the model and its history (per epoch: loss,
+    validation accuracy and seconds).
     """
     (x_train, y_train), (x_val, y_val) = data
     global_batch = per_replica_batch * strategy.num_replicas_in_sync  # one step, all replicas
@@ -68,9 +71,7 @@ def train(
             per_image = loss_fn(labels, model(images, training=True))
             # Divide by the global batch: the optimizer adds up the replicas' gradients.
             loss = tf.nn.compute_average_loss(per_image, global_batch_size=global_batch)
-        optimizer.apply_gradients(
-            zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
-        )
+        optimizer.apply(tape.gradient(loss, model.trainable_variables), model.trainable_variables)
         return loss
 
     @tf.function
@@ -106,8 +107,7 @@ def main() -> None:
     parser.add_argument("--train-images", type=int, default=None)
     args = parser.parse_args()
 
-    # reads TF_CONFIG; blocks until every worker is up
-    strategy = (tf.distribute.MultiWorkerMirroredStrategy())
+    strategy = tf.distribute.MultiWorkerMirroredStrategy()  # reads TF_CONFIG; waits for all
     task = json.loads(os.environ.get("TF_CONFIG", "{}")).get("task", {"type": "worker", "index": 0})
     (x_train, y_train), (x_val, y_val), _ = load_splits()
     x_train, y_train = x_train[: args.train_images], y_train[: args.train_images]
@@ -124,7 +124,11 @@ def main() -> None:
         f"validation accuracy {history['val_accuracy'][-1]:.4f}",
         flush=True,
     )
-    if task["index"] == 0:  # the chief writes; the other workers hold the same weights
+    # Only the chief saves. TensorFlow's guide has every worker save (the others to a temporary
+    # folder) because saving a SavedModel or checkpoint may run collective operations that every
+    # worker must join; a Keras `.keras` file only reads the weights, which every worker holds
+    # the same after the last all-reduce, so one copy from the chief is enough.
+    if task["index"] == 0:
         args.out.mkdir(parents=True, exist_ok=True)
         model.save(args.out / "model.keras")
         (args.out / "history.json").write_text(json.dumps(history))

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from utils.cluster import ClusterError, free_ports, is_running, run_together
+from utils.cluster import ClusterError, free_ports, group_exists, is_running, run_together
 
 
 def _python(code: str) -> list[str]:
@@ -132,3 +132,58 @@ def test_is_running_is_false_for_an_ended_process():
     process.wait()
     assert not is_running(process.pid)
     assert is_running(__import__("os").getpid())
+
+
+def test_a_child_left_behind_by_a_finished_process_is_stopped(tmp_path):
+    """A process that exits 0 but leaves a child running: the group is stopped and checked gone."""
+    code = f"""
+        import subprocess, sys
+        child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)'])
+        open({str(tmp_path / "child.pid")!r}, 'w').write(str(child.pid))
+    """
+    finished = run_together(
+        {"a": _python(code)}, envs={"a": {}}, log_dir=tmp_path / "logs", timeout=60
+    )
+    assert finished["a"].returncode == 0
+    assert not group_exists(finished["a"].pid)
+    assert _all_end(_pids_written(tmp_path))
+
+
+def test_group_exists_sees_a_live_group_and_not_an_ended_one():
+    import subprocess
+
+    process = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(600)"], start_new_session=True
+    )
+    try:
+        assert group_exists(process.pid)
+    finally:
+        process.kill()
+        process.wait()
+    assert not group_exists(process.pid)
+
+
+def test_a_group_already_gone_is_not_signalled(tmp_path, monkeypatch):
+    import utils.cluster as cluster
+
+    signalled = []
+    real_killpg = cluster.os.killpg
+
+    def recording_killpg(pgid, sig):
+        if sig != 0:
+            signalled.append((pgid, sig))
+        real_killpg(pgid, sig)
+
+    monkeypatch.setattr(cluster.os, "killpg", recording_killpg)
+    run_together({"a": _python("pass")}, envs={"a": {}}, log_dir=tmp_path / "logs", timeout=60)
+    assert signalled == []  # it ended and was reaped: its number may belong to another group now
+
+
+def test_a_group_that_will_not_end_is_reported(tmp_path, monkeypatch):
+    import utils.cluster as cluster
+
+    monkeypatch.setattr(cluster, "group_exists", lambda pgid: True)  # as if a member survived
+    monkeypatch.setattr(cluster, "_signal_group", lambda pgid, sig: None)
+    monkeypatch.setattr(cluster, "GROUP_END_SECONDS", 0.5)
+    with pytest.raises(ClusterError, match="still have running processes"):
+        run_together({"a": _python("pass")}, envs={"a": {}}, log_dir=tmp_path / "logs", timeout=60)

@@ -7,17 +7,22 @@ from __future__ import annotations
 import json
 
 import matplotlib
+import nbformat
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from utils.leaderboard import (
     EXTERNAL,
+    SPREAD_KEYS,
     Entry,
     collect_leaderboard,
     format_leaderboard,
     headline_split,
     plot_leaderboard,
     save_chart,
+    seed_spreads,
 )
+from utils.results import code_sha256, notebook_code_sha256
 
 matplotlib.use("Agg")
 
@@ -228,3 +233,22 @@ def test_results_are_ranked_by_their_mean_over_seeds(tmp_path):
     entries, _ = collect_leaderboard(tmp_path, external=False, spreads=spreads)
     assert [e.name for e in entries] == ["13 ensemble_test_accuracy", "11 test_accuracy"]
     assert format_leaderboard(entries).splitlines()[1].split()[:2] == ["1", "0.9028"]
+
+
+def test_seed_spreads_keep_only_summaries_of_the_code_now_in_the_notebook(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "results" / "seeds").mkdir(parents=True)
+    spread = {"values": {"42": 0.9, "1": 0.8}, "n": 2, "mean": 0.85, "std": 0.07, "min": 0.8,
+              "max": 0.9}
+    for stem, code in (("10_a", "x = 1"), ("11_b", "x = 2")):
+        nb = new_notebook(cells=[new_markdown_cell("# t"), new_code_cell(code)])
+        nbformat.write(nb, tmp_path / "notebooks" / f"{stem}.ipynb")
+        ran = code_sha256(["x = 1"])  # both summaries ran `x = 1`: 11_b's code has changed since
+        summary = {"notebook": stem, "code_sha256": ran, "metrics": {"val_accuracy": spread}}
+        (tmp_path / "results" / "seeds" / f"{stem}.json").write_text(json.dumps(summary))
+    (tmp_path / "results" / "seeds" / "12_gone.json").write_text(json.dumps(summary))
+    found = seed_spreads(tmp_path)
+    assert found == {"10_a": {"val_accuracy": {k: spread[k] for k in SPREAD_KEYS}}}
+    assert code_sha256(["x = 1"]) == notebook_code_sha256(tmp_path / "notebooks" / "10_a.ipynb")
+    colab = 'if "google.colab" in sys.modules:\n    clone()\n'
+    assert code_sha256([colab + "x = 1"]) == code_sha256(["x = 1"]) != code_sha256(["x = 2"])

@@ -125,11 +125,8 @@ def test_measured_whole_numbers_are_checked(tmp_path):
     assert sectioned(tmp_path, ("md", unchecked)) == []
 
 
-def test_notebooks_under_the_first_rules_are_checked_as_before(tmp_path):
-    nb = new_notebook()
-    cell = new_code_cell("fit()")
-    cell.outputs = [new_output("stream", name="stdout", text="0.8853")]
-    nb.cells = [cell, new_markdown_cell("## 2\n\n0.8853, stopped after epoch 15")]
-    path = tmp_path / "10_controlled_experiments.ipynb"
-    nbformat.write(nb, path)
-    assert prose.stale_numbers(path) == []
+
+
+def test_a_comment_in_a_fenced_code_block_opens_no_section(tmp_path):
+    fenced = "```python\n# a comment\nrate = base\n```\n\nthe rate 0.25"
+    assert sectioned(tmp_path, ("md", "## 6"), ("code", "fit()", "0.25"), ("md", fenced)) == []

@@ -147,8 +147,6 @@ def test_comparison_seeds_are_independent_across_run_seeds(monkeypatch):
     """
     run_seeds = sorted({42, *range(101)})
     for path in notebook_paths():
-        if path.stem in seeds.FIRST_RULES_NOTEBOOKS:
-            continue
         derived = []
         for run_seed in run_seeds:
             _run(monkeypatch, path.stem, run_seed)
@@ -164,23 +162,6 @@ def test_comparison_seeds_are_independent_across_run_seeds(monkeypatch):
     assert comparison_seeds() == first[:2]
     with pytest.raises(ValueError, match="at least 2"):
         comparison_seeds(1)
-
-
-def test_notebooks_not_yet_moved_keep_the_first_rules(monkeypatch):
-    """Notebooks 09-13 keep the consecutive seeds and two-ending verdict their stored outputs were
-    made with, until #25 moves them; the set can only shrink.
-    """
-    assert seeds.FIRST_RULES_NOTEBOOKS <= {
-        "09_autodiff_and_custom_training_loop",
-        "10_controlled_experiments",
-        "11_tuned_dense_model",
-        "12_speed_and_scale",
-        "13_how_far_can_dense_go",
-    }
-    _run(monkeypatch, "10_controlled_experiments", 7)
-    assert comparison_seeds() == [7, 8, 9]
-    wobbly = (Spread((1, 2, 3), (0.871, 0.8665, 0.890)), Spread((1, 2, 3), (0.870, 0.866, 0.872)))
-    assert verdict(*wobbly, "a", "b").endswith(": within the noise")
 
 
 def test_summary_table_and_plot_show_every_seed_best_first():

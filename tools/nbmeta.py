@@ -8,14 +8,14 @@ tools.nbmeta` rewrites the setup cell and badge of every notebook from it.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import os
 import re
 import sys
 from pathlib import Path
 
 import nbformat
+
+from utils.results import code_sha256
 
 GITHUB_REPO = "fashion-mnist-notebooks/fashion-mnist-notebooks"  # owner/name on GitHub
 BRANCH = "main"
@@ -98,13 +98,6 @@ def setup_cell(stem: str) -> str:
     return cell
 
 
-# A top-level `if "google.colab" in sys.modules...:` block and its indented body: code that runs
-# only in Colab.
-_COLAB_ONLY = re.compile(
-    r'^if "google\.colab" in sys\.modules\b[^\n]*\n(?:[ \t][^\n]*\n)*', flags=re.MULTILINE
-)
-
-
 def code_hash(nb: nbformat.NotebookNode) -> str:
     """Return the SHA-256 of the code that made a notebook's outputs, the mark of what they came
     from.
@@ -113,8 +106,7 @@ def code_hash(nb: nbformat.NotebookNode) -> str:
     the stored outputs come from runs outside Colab, where those lines never execute, so editing
     them leaves the outputs as valid as before.
     """
-    sources = [_COLAB_ONLY.sub("", cell.source) for cell in nb.cells if cell.cell_type == "code"]
-    return hashlib.sha256(json.dumps(sources).encode()).hexdigest()
+    return code_sha256([cell.source for cell in nb.cells if cell.cell_type == "code"])
 
 
 def title(nb: nbformat.NotebookNode) -> str:

@@ -17,10 +17,6 @@ percentage also matches a fraction (88.5% and 0.8853). Not checked: inline code,
 (3.11.7, Keras 3.10), and citations, i.e. numbers inside a link's text, as in "the book reports
 [0.846](https://...)".
 
-Notebooks still under the first rules (`utils.seeds.FIRST_RULES_NOTEBOOKS`, until #25 moves them)
-are checked as before: a decimal, percentage, ratio or time passes if any output or code cell of
-the notebook shows it.
-
 What the check cannot catch:
 - a number that is printed in its section but means something else there (0.85 printed as an
   epoch-1 accuracy, quoted as a final one): it matches values, not meanings;
@@ -43,7 +39,6 @@ from pathlib import Path
 import nbformat
 
 from tools.nbmeta import notebook_paths
-from utils.seeds import FIRST_RULES_NOTEBOOKS
 
 _INLINE_CODE = re.compile(r"`[^`]*`")
 _FENCED = re.compile(r"```.*?```", flags=re.DOTALL)
@@ -154,11 +149,6 @@ def _numbers(texts: list[str]) -> list[float]:
     return numbers
 
 
-def shown_numbers(nb: nbformat.NotebookNode) -> list[float]:
-    """Return every number in the notebook's text outputs and code cells."""
-    return _numbers([t for cell in nb.cells if cell.cell_type == "code" for t in _cell_texts(cell)])
-
-
 def sections(nb: nbformat.NotebookNode) -> list[dict]:
     """Return the notebook's sections in order: {"heading", "prose": [(cell index, Markdown)],
     "shown": [numbers printed or written in code]}; a Markdown cell with headings is split at them.
@@ -170,7 +160,13 @@ def sections(nb: nbformat.NotebookNode) -> list[dict]:
             continue
         if cell.cell_type != "markdown":
             continue
-        starts = [m.start() for m in _HEADING.finditer(cell.source)]
+        # a `# comment` inside a fenced code block is no heading
+        fenced = [m.span() for m in _FENCED.finditer(cell.source)]
+        starts = [
+            m.start()
+            for m in _HEADING.finditer(cell.source)
+            if not any(a <= m.start() < b for a, b in fenced)
+        ]
         pieces = [cell.source[: starts[0]] if starts else cell.source]
         pieces += [cell.source[a:b] for a, b in zip(starts, [*starts[1:], len(cell.source)])]
         for number, piece in enumerate(pieces):
@@ -200,19 +196,13 @@ def stale_numbers(path: Path) -> list[StaleNumber]:
     section (nor the Settings code) show.
     """
     nb = nbformat.read(path, as_version=4)
-    whole_notebook = path.stem in FIRST_RULES_NOTEBOOKS
-    every = shown_numbers(nb)
     found = sections(nb)
     settings = [n for sec in found if SETTINGS_HEADING.match(sec["heading"]) for n in sec["shown"]]
     stale = []
     for section in found:
-        shown = every if whole_notebook else section["shown"] + settings
+        shown = section["shown"] + settings
         for index, markdown in section["prose"]:
             for text, value, decimals, percent in prose_numbers(markdown):
-                if whole_notebook and decimals == 0 and not re.search(
-                    r"%|x$|×|times|" + _TIME_UNITS, text
-                ):
-                    continue  # the first rules check no counts
                 if not matches(value, decimals, percent, shown):
                     at = markdown.find(text)
                     context = markdown[max(0, at - 40) : at + len(text) + 20].replace("\n", " ")

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 import nbformat
 
 from tools.nbmeta import ROOT, code_hash, colab_badge, notebook_paths, title
-from utils.leaderboard import collect_leaderboard, save_chart
+from utils.leaderboard import collect_leaderboard, save_chart, spreads_of
 from utils.results import format_value, load_all_results
 
 README = ROOT / "README.md"
@@ -181,13 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     if fresh != current:
         README.write_text(fresh)
     print(results_table())
-    spreads = {
-        stem: {
-            metric: {key: spread[key] for key in ("mean", "std", "min", "max", "n")}
-            for metric, spread in summary["metrics"].items()
-        }
-        for stem, summary in seed_summaries().items()
-    }  # only summaries of each notebook's current code
+    spreads = spreads_of(seed_summaries())  # only summaries of each notebook's current code
     entries, problems = collect_leaderboard(
         ROOT / "results", expected=[path.stem for path in notebook_paths()], spreads=spreads
     )

@@ -38,17 +38,18 @@ RUNS_DIR = ROOT / "artifacts" / "seeds"
 DEFAULT_SEEDS = (1, 2, 3)
 
 
+def _stats(values: tuple[float, ...]) -> dict[str, float | int]:
+    spread = Spread(tuple(range(len(values))), values)
+    return {"n": len(values), "mean": spread.mean, "std": spread.std, "min": spread.low,
+            "max": spread.high}
+
+
 def summarise(values: dict[int, float]) -> dict[str, object]:
     """Return {"values": {seed: value}, "n", "mean", "std", "min", "max"} of one metric over seeds.
     """
-    spread = Spread(tuple(values), tuple(values.values()))
     return {
         "values": {str(seed): value for seed, value in values.items()},
-        "n": len(spread.values),
-        "mean": spread.mean,
-        "std": spread.std,
-        "min": spread.low,
-        "max": spread.high,
+        **_stats(tuple(values.values())),
     }
 
 
@@ -56,14 +57,7 @@ def one_training(values: list[float]) -> dict[str, float | int]:
     """Return {"n", "mean", "std", "min", "max"} of single trainings pooled over every seed run: the
     spread one training has, beside the spread of a comparison's mean.
     """
-    spread = Spread(tuple(range(len(values))), tuple(values))
-    return {
-        "n": len(values),
-        "mean": spread.mean,
-        "std": spread.std,
-        "min": spread.low,
-        "max": spread.high,
-    }
+    return _stats(tuple(values))
 
 
 def run_under_seed(path: Path, seed: int, runs_dir: Path) -> dict[str, object]:

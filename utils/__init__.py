@@ -11,10 +11,15 @@ backend once the C++ log lines are routed away from the notebook, and the other 
 they need when called.
 """
 
-from utils.cluster import free_ports, is_running, run_together
+from utils.cluster import free_ports, run_together
 from utils.data import CLASS_NAMES, load_fashion_mnist, load_splits, train_val_split
 from utils.hparams_log import read_hparams_log, write_hparams_log
-from utils.leaderboard import collect_leaderboard, format_leaderboard, plot_leaderboard
+from utils.leaderboard import (
+    collect_leaderboard,
+    format_leaderboard,
+    plot_leaderboard,
+    seed_spreads,
+)
 from utils.live_progress import epoch_progress, progress
 from utils.models import dense_model, timed_fit
 from utils.plots import (
@@ -81,7 +86,6 @@ __all__ = [
     "format_history",
     "format_leaderboard",
     "free_ports",
-    "is_running",
     "load_fashion_mnist",
     "load_splits",
     "median_seconds",
@@ -104,6 +108,7 @@ __all__ = [
     "run_mode",
     "run_search",
     "run_together",
+    "seed_spreads",
     "setup",
     "sigmoid",
     "softmax",

@@ -20,7 +20,14 @@ from pathlib import Path
 
 from utils.live_progress import progress, refresh
 
-__all__ = ["Finished", "ClusterError", "free_ports", "is_running", "run_together"]
+__all__ = [
+    "Finished",
+    "ClusterError",
+    "free_ports",
+    "group_exists",
+    "is_running",
+    "run_together",
+]
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,32 @@ def is_running(pid: int) -> bool:
         return True
 
 
+def group_exists(pgid: int) -> bool:
+    """Return whether a process group still has a live member (ended, unreaped ones do not count).
+
+    `run_together` starts each process as the leader of a group of its own (its pgid is its pid),
+    so this says whether the process, or anything it started, is still running.
+    """
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    proc = Path("/proc")
+    if not proc.is_dir():  # not Linux: a member answered signal 0
+        return True
+    # On Linux an ended but unreaped member (a zombie) still answers: look for a live one.
+    for stat in proc.glob("[0-9]*/stat"):
+        try:
+            state, _ppid, group = stat.read_text().rsplit(")", 1)[1].split()[:3]
+        except (OSError, IndexError, ValueError):
+            continue  # the process ended while we looked
+        if int(group) == pgid and state != "Z":
+            return True
+    return False
+
+
 def _signal_group(pgid: int, sig: int) -> None:
     try:
         os.killpg(pgid, sig)
@@ -79,7 +112,7 @@ def _signal_group(pgid: int, sig: int) -> None:
 
 def _stop(process: subprocess.Popen, grace: float = 3.0) -> None:
     """Stop a process and its whole process group: SIGTERM, SIGKILL after `grace` seconds, then reap
-    it.
+    it. A group that is already gone is not signalled: its number may belong to another by now.
     """
     if process.poll() is None:
         _signal_group(process.pid, signal.SIGTERM)
@@ -87,9 +120,24 @@ def _stop(process: subprocess.Popen, grace: float = 3.0) -> None:
             process.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             pass
-    # whatever is left: the process, or children it left behind
-    _signal_group(process.pid, signal.SIGKILL)
+    if group_exists(process.pid):  # whatever is left: the process, or children it left behind
+        _signal_group(process.pid, signal.SIGKILL)
     process.wait()
+
+
+GROUP_END_SECONDS = 10.0  # how long `run_together` waits for every process group to end
+
+
+def _wait_groups_gone(pgids: Sequence[int], within: float | None = None) -> list[int]:
+    """Wait up to `within` seconds for every group to end (a SIGKILL is delivered asynchronously);
+    return those still alive.
+    """
+    deadline = time.monotonic() + (GROUP_END_SECONDS if within is None else within)
+    alive = [pgid for pgid in pgids if group_exists(pgid)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pgid for pgid in alive if group_exists(pgid)]
+    return alive
 
 
 def _tail(path: Path, lines: int = 15) -> str:
@@ -134,7 +182,8 @@ def run_together(
 
     Standard output is returned; standard error goes to `log_dir/<name>.log`. Raises `ClusterError`
     (after stopping every process) if one exits with an error or they are not all done in `timeout`
-    seconds.
+    seconds, and, once all have ended well, if a process group (a process and whatever it started)
+    still has a live member 10 seconds after the stop.
     """
     if set(envs) != set(commands):
         raise ValueError(
@@ -179,6 +228,10 @@ def run_together(
             _stop(process)
         for f in files:
             f.close()
+    # Check, not trust: every process group must be gone, children the processes started included.
+    left = _wait_groups_gone([p.pid for p in processes.values()])
+    if left:
+        raise ClusterError(f"process groups {left} still have running processes after the stop")
     return {
         name: Finished(
             name,

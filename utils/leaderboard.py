@@ -9,12 +9,13 @@ which are all measured on the Fashion-MNIST test set.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from utils.results import ResultsError, read_results, results_dir
+from utils.results import ResultsError, notebook_code_sha256, read_results, results_dir
 from utils.runtime import project_root
 
 FASHION_MNIST_README = "zalandoresearch/fashion-mnist README, benchmark table"
@@ -101,6 +102,37 @@ def headline_split(metric: str) -> str | None:
     """
     match = _HEADLINE.search(metric)
     return SPLITS[match.group(1)] if match else None
+
+
+SPREAD_KEYS = ("mean", "std", "min", "max", "n")
+
+
+def spreads_of(summaries: Mapping[str, Mapping]) -> dict[str, dict[str, dict[str, float]]]:
+    """Return {notebook: {metric: {"mean", "std", "min", "max", "n"}}} from seed summaries
+    ({notebook: the contents of `results/seeds/<notebook>.json`}), as `collect_leaderboard` takes.
+    """
+    return {
+        stem: {
+            metric: {key: spread[key] for key in SPREAD_KEYS}
+            for metric, spread in summary["metrics"].items()
+        }
+        for stem, summary in summaries.items()
+    }
+
+
+def seed_spreads(root: Path | None = None) -> dict[str, dict[str, dict[str, float]]]:
+    """Return the spreads over seeds (`spreads_of`) of every notebook whose seed runs
+    (`results/seeds/<notebook>.json`, written by `make seeds`) ran the code now in its notebook; a
+    summary of older code describes another notebook and is left out.
+    """
+    root = Path(root) if root is not None else project_root()
+    current = {}
+    for path in sorted((root / "results" / "seeds").glob("*.json")):
+        notebook = root / "notebooks" / f"{path.stem}.ipynb"
+        summary = json.loads(path.read_text())
+        if notebook.is_file() and summary.get("code_sha256") == notebook_code_sha256(notebook):
+            current[path.stem] = summary
+    return spreads_of(current)
 
 
 def collect_leaderboard(

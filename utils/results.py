@@ -14,6 +14,7 @@ Keras backend writes to `artifacts/results-<backend>/`, one under another seed (
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import numbers
@@ -35,6 +36,11 @@ STAGING_DIR_ENV_VAR = "FMNIST_STAGING_DIR"
 
 METRIC_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REQUIRED_KEYS = ("notebook", "mode", "metrics", "versions", "seconds")
+# A top-level `if "google.colab" in sys.modules...:` block and its indented body: code that runs
+# only in Colab.
+COLAB_ONLY = re.compile(
+    r'^if "google\.colab" in sys\.modules\b[^\n]*\n(?:[ \t][^\n]*\n)*', flags=re.MULTILINE
+)
 
 
 class ResultsError(Exception):
@@ -149,6 +155,27 @@ def record_results(metrics: dict[str, object], folder: Path | None = None) -> No
         else f"{path.parent.name}/{path.name}"
     )
     print(f"Saved to {shown}")
+
+
+def code_sha256(sources: list[str]) -> str:
+    """Return the SHA-256 of a notebook's code cells (their sources, in order): the mark of the code
+    that made its outputs. Blocks that run only in Colab (the setup cell's clone) are left out: the
+    stored outputs come from runs outside Colab, where those lines never execute.
+    """
+    kept = [COLAB_ONLY.sub("", source) for source in sources]
+    return hashlib.sha256(json.dumps(kept).encode()).hexdigest()
+
+
+def notebook_code_sha256(path: Path) -> str:
+    """Return `code_sha256` of the code cells of the notebook file at `path`."""
+    cells = json.loads(Path(path).read_text())["cells"]
+    return code_sha256(
+        [
+            "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+            for c in cells
+            if c["cell_type"] == "code"
+        ]
+    )
 
 
 def write_json_atomically(path: Path, data: object) -> None:

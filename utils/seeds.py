@@ -20,21 +20,6 @@ from scipy import stats
 from utils.live_progress import progress
 from utils.runtime import by_mode, current_run
 
-# Notebooks whose committed outputs were made under the first rules: comparison seeds s, s+1, s+2
-# from the run's seed s (so the seed runs 1, 2 and 3 shared networks), and a two-ending verdict
-# ("beyond the noise" when every seed agrees and |mean| > 2 sd, else "within the noise"). They keep
-# those rules, so that re-running one reproduces its stored outputs, until issue #25 moves each to
-# the rules below and re-runs it; `tests/test_seeds.py` lists them, so the set can only shrink.
-FIRST_RULES_NOTEBOOKS = frozenset(
-    {
-        "09_autodiff_and_custom_training_loop",
-        "10_controlled_experiments",
-        "11_tuned_dense_model",
-        "12_speed_and_scale",
-        "13_how_far_can_dense_go",
-    }
-)
-
 OUTCOMES = ("beyond the noise", "not resolved", "no consistent difference", "too few seeds")
 MIN_SEEDS = 3  # a verdict on fewer seeds says "too few seeds to tell"
 
@@ -81,13 +66,6 @@ class Spread:
         )
 
 
-def _first_rules() -> bool:
-    try:
-        return current_run()["notebook"] in FIRST_RULES_NOTEBOOKS
-    except RuntimeError:  # outside a notebook run (tests, tools): the current rules
-        return False
-
-
 def training_seed(notebook: str, run_seed: int, index: int) -> int:
     """Return the seed of the `index`-th training of a comparison in `notebook` run under
     `run_seed`: a hash of all three, below 2**32, so that no other run seed trains the same network.
@@ -107,8 +85,6 @@ def comparison_seeds(n: int = 3) -> list[int]:
     run = current_run()
     first = int(run["seed"])  # type: ignore[call-overload]
     count = by_mode(full=n, smoke=2)
-    if _first_rules():
-        return [first + i for i in range(count)]
     return [training_seed(str(run["notebook"]), first, i) for i in range(count)]
 
 
@@ -154,21 +130,28 @@ def threshold(n: int) -> float:
     return float(stats.t.ppf(0.975, n - 1) / math.sqrt(n))
 
 
-def _outcome(values: Sequence[float], first_rules: bool = False) -> str:
-    n = len(values)
-    same_sign = all(v > 0 for v in values) or all(v < 0 for v in values)
-    mean = float(np.mean(values))
-    std = float(np.std(values, ddof=1)) if n > 1 else 0.0
-    if first_rules:
-        return "beyond the noise" if n > 1 and same_sign and abs(mean) > 2 * std else "within"
-    if n < MIN_SEEDS:
+def _beyond(differences: np.ndarray) -> np.ndarray:
+    """Return, for each row of paired differences (seeds along the last axis), whether the rule
+    says "beyond the noise": every seed agrees in sign and |mean| > `threshold(n)` sd.
+    """
+    n = differences.shape[-1]
+    same_sign = (differences > 0).all(axis=-1) | (differences < 0).all(axis=-1)
+    mean, std = differences.mean(axis=-1), differences.std(axis=-1, ddof=1)
+    return same_sign & (np.abs(mean) > threshold(n) * std)
+
+
+def _outcome(values: Sequence[float]) -> str:
+    if len(values) < MIN_SEEDS:
         return "too few seeds"
-    if not same_sign:  # disagreeing signs, or ties: at best "not resolved", as a tie is no sign
-        one_way = any(v != 0 for v in values) and (
-            all(v >= 0 for v in values) or all(v <= 0 for v in values)
-        )
-        return "not resolved" if one_way else "no consistent difference"
-    return "beyond the noise" if abs(mean) > threshold(n) * std else "not resolved"
+    if bool(_beyond(np.asarray(values, dtype=float))):
+        return "beyond the noise"
+    if all(v > 0 for v in values) or all(v < 0 for v in values):
+        return "not resolved"
+    # disagreeing signs, or ties: at best "not resolved", as a tie is no sign
+    one_way = any(v != 0 for v in values) and (
+        all(v >= 0 for v in values) or all(v <= 0 for v in values)
+    )
+    return "not resolved" if one_way else "no consistent difference"
 
 
 def outcome(a: Spread, b: Spread) -> str:
@@ -186,7 +169,7 @@ def outcome(a: Spread, b: Spread) -> str:
 
 def beyond_noise(a: Spread, b: Spread) -> bool:
     """Return True when `outcome(a, b)` is "beyond the noise"."""
-    return _outcome(difference(a, b).values, _first_rules()) == "beyond the noise"
+    return _outcome(difference(a, b).values) == "beyond the noise"
 
 
 def verdict(a: Spread, b: Spread, name_a: str, name_b: str, unit: str = "") -> str:
@@ -199,11 +182,9 @@ def verdict(a: Spread, b: Spread, name_a: str, name_b: str, unit: str = "") -> s
         f"{name_a} - {name_b} = {diff.mean:+.4f}{unit} +/- {diff.std:.4f}{unit} over {n} seeds"
     )
     higher = name_a if diff.mean > 0 else name_b
-    found = _outcome(diff.values, _first_rules())
+    found = _outcome(diff.values)
     if found == "beyond the noise":
         return f"{numbers}: {higher} is higher on every seed, beyond the noise"
-    if found == "within":
-        return f"{numbers}: within the noise"
     if found == "not resolved":
         level = " or level" if 0 in diff.values else ""
         return f"{numbers}: {higher} is higher{level} on every seed, not resolved with {n} seeds"
@@ -220,12 +201,10 @@ def false_alarm_rate(n: int, draws: int = 100_000, seed: int = 0) -> float:
     """
     if n < 2:
         raise ValueError(f"a spread needs at least 2 seeds, not {n}")
-    noise = np.random.default_rng(seed).normal(size=(draws, n))
     if n < MIN_SEEDS:
         return 0.0
-    mean, std = noise.mean(axis=1), noise.std(axis=1, ddof=1)
-    same_sign = (noise > 0).all(axis=1) | (noise < 0).all(axis=1)
-    return float(np.mean(same_sign & (np.abs(mean) > threshold(n) * std)))
+    noise = np.random.default_rng(seed).normal(size=(draws, n))
+    return float(np.mean(_beyond(noise)))
 
 
 def summary_table(
