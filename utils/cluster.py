@@ -183,7 +183,8 @@ def run_together(
     Standard output is returned; standard error goes to `log_dir/<name>.log`. Raises `ClusterError`
     (after stopping every process) if one exits with an error or they are not all done in `timeout`
     seconds, and, once all have ended well, if a process group (a process and whatever it started)
-    still has a live member 10 seconds after the stop.
+    still has a live member 10 seconds after the stop. On every path it waits up to those 10
+    seconds for the groups to end, so that nothing it started outlives the call.
     """
     if set(envs) != set(commands):
         raise ValueError(
@@ -228,8 +229,9 @@ def run_together(
             _stop(process)
         for f in files:
             f.close()
-    # Check, not trust: every process group must be gone, children the processes started included.
-    left = _wait_groups_gone([p.pid for p in processes.values()])
+        # Check, not trust: wait, on every path, until every process group is gone, children the
+        # processes started included (a signal is delivered asynchronously).
+        left = _wait_groups_gone([p.pid for p in processes.values()])
     if left:
         raise ClusterError(f"process groups {left} still have running processes after the stop")
     return {
