@@ -57,6 +57,7 @@ from utils.scratch import (
 )
 from utils.search import run_search
 from utils.seeds import (
+    Spread,
     beyond_noise,
     comparison_seeds,
     difference,
@@ -69,6 +70,7 @@ from utils.seeds import (
 __all__ = [
     "CLASS_NAMES",
     "MLP",
+    "Spread",
     "TwoLayerNet",
     "artifacts_dir",
     "best_epoch",
